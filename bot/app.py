@@ -1,0 +1,54 @@
+"""Putting the assistant together: database, templates, forms, handlers, Assistant."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.assistant import Assistant
+from bot.forms import FormEngine
+from bot.routing import Router
+from bot.settings import Settings
+from bot.storage import Database, utcnow
+from bot.templates import Templates
+from bot.turn import Services
+from handlers import build_handlers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    services: Services
+    assistant: Assistant
+
+    @property
+    def database(self) -> Database:
+        return self.services.database
+
+
+async def build_app(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, migrate: bool = True
+) -> App:
+    database = Database(settings.effective_database_url)
+    if migrate:
+        await database.upgrade()
+    templates = Templates(office=settings.office)
+    services = Services(settings, templates, database, clock=clock, forms=FormEngine())
+    handlers = build_handlers(services)
+    services.router = Router(handlers)
+    assistant = Assistant(services, handlers)
+    return App(settings, services, assistant)
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, **options: object) -> AsyncIterator[App]:
+    app = await build_app(settings, **options)  # type: ignore[arg-type]
+    try:
+        yield app
+    finally:
+        await app.database.dispose()

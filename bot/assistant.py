@@ -1,0 +1,162 @@
+"""The Assistant every channel calls: one event in, the replies out.
+
+For each event it records the event id (a redelivery gets nothing), serialises the
+member's events, finds or creates the member, picks the language, loads the dialogue state
+(locked on PostgreSQL so two workers cannot interleave), routes to a handler and saves
+everything in one transaction. Our own bugs become an apology with a reference code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import language
+from bot.messages import Incoming, Reply
+from bot.routing import Handler, Router
+from bot.storage import ChannelIdentity, DialogueState, Member, ProcessedEvent
+from bot.turn import Services, Turn
+
+log = logging.getLogger(__name__)
+
+
+class _KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, ...], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, ...]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class Assistant:
+    def __init__(self, services: Services, handlers: Sequence[Handler]) -> None:
+        self.services = services
+        self.router = services.router or Router(handlers)
+        self._locks = _KeyedLocks()
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        key = (incoming.channel, incoming.chat_id, incoming.user_id)
+        async with self._locks.hold(key):
+            try:
+                async with self.services.database.transaction() as session:
+                    if not await self._first_delivery(session, incoming):
+                        log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
+                        return []
+                    turn = await self._turn(session, incoming)
+                    return await self._route(turn)
+            except Exception:
+                return [self._apology(incoming)]
+
+    async def _route(self, turn: Turn) -> list[Reply]:
+        handler = self.router.pick(turn)
+        if handler is None:
+            return [turn.reply("unknown_action", notice=True)]
+        return await handler.handle(turn)
+
+    def _apology(self, incoming: Incoming) -> Reply:
+        code = secrets.token_hex(3).upper()
+        log.exception("error %s handling %s event %s", code, incoming.channel, incoming.event_id)
+        settings = self.services.settings
+        lang = language.from_locale(incoming.locale) or settings.default_language
+        return Reply(self.services.templates.render(lang, "error", code=code))
+
+    # the steps of a turn -------------------------------------------------------------
+
+    async def _first_delivery(self, session: AsyncSession, incoming: Incoming) -> bool:
+        row = {"channel": incoming.channel, "event_id": incoming.event_id}
+        inserted = await session.execute(
+            self._insert(session, ProcessedEvent)
+            .values(created_at=self.services.clock(), **row)
+            .on_conflict_do_nothing()
+            .returning(ProcessedEvent.id)
+        )
+        return inserted.scalar_one_or_none() is not None
+
+    async def _turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
+        state = await self._state(session, incoming)
+        identity = await self._identity(session, incoming)
+        member = identity.member
+        chosen = language.pick(
+            explicit=member.language if member.language_explicit else None,
+            locale=incoming.locale or identity.locale,
+            text=incoming.text,
+            previous=member.language,
+            default=self.services.settings.default_language,
+        )
+        member.language = chosen
+        return Turn(incoming, session, member, identity, state, chosen, self.services)
+
+    async def _state(self, session: AsyncSession, incoming: Incoming) -> DialogueState:
+        """The dialogue row, created if new and locked for this transaction."""
+        now = self.services.clock()
+        key = {
+            "channel": incoming.channel,
+            "chat_id": incoming.chat_id,
+            "user_id": incoming.user_id,
+        }
+        await session.execute(
+            self._insert(session, DialogueState)
+            .values(data={}, version=0, updated_at=now, **key)
+            .on_conflict_do_nothing()
+        )
+        query = select(DialogueState).filter_by(**key).with_for_update()
+        state = (await session.execute(query)).scalar_one()
+        expiry = timedelta(days=self.services.settings.dialogue_expiry_days)
+        if state.form and state.updated_at < now - expiry:
+            state.form = state.step = state.mode = None
+            state.data = {}
+        return state
+
+    async def _identity(self, session: AsyncSession, incoming: Incoming) -> ChannelIdentity:
+        query = (
+            select(ChannelIdentity)
+            .filter_by(channel=incoming.channel, user_id=incoming.user_id)
+            .join(ChannelIdentity.member)
+        )
+        identity = (await session.execute(query)).scalar_one_or_none()
+        if identity is None:
+            member = Member(display_name=incoming.display_name, created_at=self.services.clock())
+            identity = ChannelIdentity(
+                channel=incoming.channel,
+                user_id=incoming.user_id,
+                chat_id=incoming.chat_id,
+                member=member,
+                created_at=self.services.clock(),
+            )
+            session.add(identity)
+            await session.flush()
+        else:
+            await session.refresh(identity, ["member"])
+        if incoming.private and identity.chat_id != incoming.chat_id:
+            identity.chat_id = incoming.chat_id
+        if incoming.locale:
+            identity.locale = incoming.locale
+        if incoming.display_name and not identity.member.display_name:
+            identity.member.display_name = incoming.display_name
+        return identity
+
+    @staticmethod
+    def _insert(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.Insert:
+        dialect = session.bind.dialect.name
+        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

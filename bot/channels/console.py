@@ -1,0 +1,118 @@
+"""The console channel: a REPL for a person, and a line-per-message script for tests.
+
+When stdin is a terminal, choices are numbered and can be answered by number or label.
+When it is not, every line is one member message and the replies are printed in the same
+plain form, so a whole conversation runs as a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.markdown import to_plain
+from bot.messages import Choice, Incoming, Reply
+
+CHANNEL = "console"
+
+
+class ConsoleChannel:
+    name = CHANNEL
+
+    def __init__(
+        self,
+        assistant: object,
+        *,
+        user: str = "console",
+        language: str | None = None,
+        downloads: Path = Path("var/downloads"),
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+    ) -> None:
+        self.assistant = assistant
+        self.user = user
+        self.language = language
+        self.downloads = downloads
+        self.stdin = stdin
+        self.stdout = stdout
+        self.interactive = stdin.isatty()
+        self._session = uuid.uuid4().hex[:8]
+        self._count = 0
+        self._choices: list[Choice] = []
+
+    async def run(self) -> None:
+        if self.interactive:
+            await self.handle("/start")
+        while True:
+            line = await asyncio.to_thread(self._read)
+            if line is None:
+                break
+            if line.strip() in ("/quit", "/exit") and self.interactive:
+                break
+            await self.handle(line.rstrip("\r\n"))
+
+    async def handle(self, line: str) -> None:
+        self.show(await self.assistant.handle(self.incoming(line)))  # type: ignore[attr-defined]
+
+    def incoming(self, line: str) -> Incoming:
+        """A number or a button's label presses that button; anything else is text."""
+        self._count += 1
+        event_id = f"{self._session}-{self._count}"
+        common = {
+            "channel": CHANNEL,
+            "user_id": self.user,
+            "chat_id": self.user,
+            "event_id": event_id,
+            "locale": self.language,
+            "display_name": self.user,
+        }
+        pressed = self._pressed(line.strip())
+        if pressed is not None:
+            return Incoming(action=pressed.action, **common)
+        return Incoming(text=line, **common)
+
+    def _pressed(self, text: str) -> Choice | None:
+        if text.isdigit() and 1 <= int(text) <= len(self._choices):
+            return self._choices[int(text) - 1]
+        folded = text.casefold()
+        return next((c for c in self._choices if c.label.casefold() == folded), None)
+
+    def show(self, replies: Sequence[Reply]) -> None:
+        self._choices = [choice for reply in replies for choice in reply.choices]
+        number = 0
+        for reply in replies:
+            self._write(to_plain(reply.text))
+            for choice in reply.choices:
+                number += 1
+                self._write(f"  [{number}] {choice.label}")
+            if reply.attachment is not None:
+                path = self._save(reply.attachment.filename, reply.attachment.content)
+                self._write(f"  📎 {path}")
+            self._write("")
+        self.stdout.flush()
+
+    def notify(self, replies: Sequence[Reply]) -> None:
+        """A message the assistant sends on its own (a reminder, a promoted seat)."""
+        self.show(replies)
+
+    def _save(self, filename: str, content: bytes) -> Path:
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        path = self.downloads / Path(filename).name
+        path.write_bytes(content)
+        return path
+
+    def _read(self) -> str | None:
+        if self.interactive:
+            try:
+                return input("> ")
+            except EOFError:
+                return None
+        line = self.stdin.readline()
+        return line or None
+
+    def _write(self, text: str) -> None:
+        print(text, file=self.stdout)

@@ -1,0 +1,473 @@
+"""Forms declared as data and the one engine that runs them.
+
+A :class:`Form` is a tuple of :class:`Step` s plus what to do on confirm. Its texts live in
+one template per language (``forms/<name>.j2``) with a block per text: ``<step>`` (the
+question), ``<step>_hint`` (why we ask, optional), ``label_<step>`` (summary label),
+``opt_<step>_<value>`` (a choice's label). The engine keeps its place in
+:class:`~bot.storage.DialogueState`, saved with every turn, so a restart resumes.
+
+Button actions carry the step they belong to (``f:<step>:<verb>[:<value>]``): a press on a
+button of an earlier question is recognised as stale and refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from babel.dates import parse_date
+
+from bot.messages import Choice, Reply
+from bot.templates import LOCALES
+from bot.turn import Turn
+
+StepKind = Literal["text", "choice", "multichoice", "email", "phone", "number", "date", "consent"]
+Options = Sequence[str] | Callable[[Turn], Sequence[tuple[str, str]]]
+QuestionHook = Callable[[Turn], Awaitable[list[Reply] | None]]
+
+SUMMARY = "_sum"
+CONTROL_WORDS = {
+    "cancel": {"/cancel", "cancel", "abbrechen", "abbruch", "stop", "/stop"},
+    "back": {"/back", "back", "zurück", "zurueck"},
+    "skip": {"/skip", "skip", "überspringen", "ueberspringen", "-"},
+}
+QUESTION_START = re.compile(
+    r"^(wie|was|wo|wann|wer|welche[rsmn]?|warum|wieso|weshalb|gibt es|kann ich|muss ich|"
+    r"how|what|where|when|who|which|why|is there|are there|can i|do i|do you|does)\b",
+    re.IGNORECASE,
+)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
+
+
+class Invalid(Exception):
+    """An answer that does not fit; ``template`` names the block that explains why."""
+
+    def __init__(self, block: str, **context: Any) -> None:
+        super().__init__(block)
+        self.block = block
+        self.context = context
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    kind: StepKind = "text"
+    options: Options = ()
+    optional: bool = False
+    free_text: bool = False
+    min_length: int = 1
+    max_length: int = 500
+    minimum: float | None = None
+    maximum: float | None = None
+    validate: Callable[[Any], Any] | None = None
+    prefill: Callable[[Turn], str | None] | None = None
+
+    def choices(self, turn: Turn, form: Form) -> list[tuple[str, str]]:
+        """(value, label) pairs for a choice step."""
+        if callable(self.options):
+            return list(self.options(turn))
+        return [(value, form.block(turn, f"opt_{self.name}_{value}")) for value in self.options]
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    steps: tuple[Step, ...]
+    on_confirm: Callable[[Turn, dict[str, Any]], Awaitable[list[Reply]]]
+    template: str = ""
+    on_cancel: Callable[[Turn, dict[str, Any]], Awaitable[list[Reply]]] | None = None
+    start_data: Callable[[Turn], dict[str, Any]] | None = field(default=None)
+
+    @property
+    def template_name(self) -> str:
+        return self.template or f"forms/{self.name}"
+
+    def step(self, name: str) -> Step:
+        return next(step for step in self.steps if step.name == name)
+
+    def index(self, name: str) -> int:
+        return next(i for i, step in enumerate(self.steps) if step.name == name)
+
+    def block(self, turn: Turn, block: str, /, **context: Any) -> str:
+        return turn.services.templates.render_block(
+            turn.language, self.template_name, block, **context
+        )
+
+    def has_block(self, turn: Turn, block: str) -> bool:
+        return turn.services.templates.has_block(turn.language, self.template_name, block)
+
+
+def _action(step: str, verb: str, value: str | None = None) -> str:
+    return f"f:{step}:{verb}" + (f":{value}" if value is not None else "")
+
+
+class FormEngine:
+    """Runs any form: ask, validate, store, move on; back, skip, cancel, edit, confirm."""
+
+    def __init__(self, forms: Sequence[Form] = ()) -> None:
+        self.forms: dict[str, Form] = {form.name: form for form in forms}
+        self.question_hook: QuestionHook | None = None
+
+    def register(self, form: Form) -> None:
+        self.forms[form.name] = form
+
+    def active(self, turn: Turn) -> Form | None:
+        return self.forms.get(turn.state.form or "")
+
+    # starting and stopping -------------------------------------------------------------
+
+    async def start(self, turn: Turn, name: str, **data: Any) -> list[Reply]:
+        form = self.forms[name]
+        replies: list[Reply] = []
+        if turn.state.form and turn.state.form != name:
+            replies.append(turn.reply("forms/replaced"))
+        initial = dict(form.start_data(turn) if form.start_data else {})
+        initial.update(data)
+        self._set(turn, form.name, form.steps[0].name, "ask", {**initial, "_history": []})
+        return [*replies, *self._intro(turn, form), self._ask(turn, form)]
+
+    def clear(self, turn: Turn) -> None:
+        self._set(turn, None, None, None, {})
+
+    async def cancel(self, turn: Turn) -> list[Reply]:
+        form = self.active(turn)
+        data = dict(turn.state.data)
+        self.clear(turn)
+        if form and form.on_cancel:
+            return await form.on_cancel(turn, data)
+        return [turn.reply("forms/cancelled")]
+
+    # one turn ------------------------------------------------------------------------
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        form = self.active(turn)
+        action = turn.incoming.action
+        if action is not None and action.startswith("f:"):
+            return await self._press(turn, form, action)
+        if form is None:
+            return [turn.reply("forms/closed", notice=True)]
+        control = self._control_word(turn.text)
+        if control == "cancel":
+            return await self.cancel(turn)
+        if turn.state.mode == "summary":
+            return await self._summary_text(turn, form, control)
+        step = form.step(turn.state.step or form.steps[0].name)
+        if control == "back":
+            return self._back(turn, form)
+        if control == "skip" and step.optional:
+            return self._store(turn, form, step, None)
+        return await self._answer(turn, form, step, turn.text)
+
+    async def _press(self, turn: Turn, form: Form | None, action: str) -> list[Reply]:
+        _, step_name, verb, *rest = [*action.split(":", 3), ""][:4]
+        value = rest[0] if rest else ""
+        current = turn.state.step if turn.state.mode != "summary" else SUMMARY
+        if form is None or step_name != current:
+            return [turn.reply("forms/closed", notice=True)]
+        if verb == "cancel":
+            return await self.cancel(turn)
+        if step_name == SUMMARY:
+            if verb == "ok":
+                return await self._confirm(turn, form)
+            if verb == "e" and any(s.name == value for s in form.steps):
+                self._set(turn, form.name, value, "edit", turn.state.data)
+                return [self._ask(turn, form)]
+            if verb == "back":
+                return self._back(turn, form)
+            return [turn.reply("forms/closed", notice=True)]
+        step = form.step(step_name)
+        if verb == "back":
+            return self._back(turn, form)
+        if verb == "skip" and step.optional:
+            return self._store(turn, form, step, None)
+        if verb == "use":
+            prefilled = step.prefill(turn) if step.prefill else None
+            if prefilled:
+                return await self._answer(turn, form, step, prefilled)
+        if verb == "o":
+            return await self._answer(turn, form, step, value, by_value=True)
+        if verb == "t" and step.kind == "multichoice":
+            return self._toggle(turn, form, step, value)
+        if verb == "done" and step.kind == "multichoice":
+            chosen = list(turn.state.data.get("_selected", []))
+            if not chosen:
+                return [turn.reply("forms/choose_one"), self._ask(turn, form)]
+            return self._store(turn, form, step, chosen)
+        return [turn.reply("forms/closed", notice=True)]
+
+    # answers -------------------------------------------------------------------------
+
+    async def _answer(
+        self, turn: Turn, form: Form, step: Step, text: str, *, by_value: bool = False
+    ) -> list[Reply]:
+        try:
+            value = self._parse(turn, form, step, text, by_value=by_value)
+        except Invalid as invalid:
+            off_topic = await self._off_topic(turn, step, text)
+            if off_topic is not None:
+                return [*off_topic, self._ask(turn, form)]
+            error = turn.services.templates.render(
+                turn.language, f"forms/invalid_{invalid.block}", **invalid.context
+            )
+            return [Reply(error), self._ask(turn, form)]
+        if step.kind in ("text", "number") and _looks_like_question(text):
+            off_topic = await self._off_topic(turn, step, text)
+            if off_topic is not None:
+                return [*off_topic, self._ask(turn, form)]
+        if step.kind == "consent" and value is False:
+            return [turn.reply("forms/consent_required"), self._ask(turn, form)]
+        return self._store(turn, form, step, value)
+
+    def _parse(self, turn: Turn, form: Form, step: Step, text: str, *, by_value: bool) -> Any:
+        text = text.strip()
+        if not text:
+            raise Invalid("empty")
+        if step.kind in ("choice", "consent"):
+            value = self._match_option(turn, form, step, text, by_value=by_value)
+            if value is None:
+                if step.free_text and not by_value:
+                    return self._check_length(step, text)
+                raise Invalid("choice")
+            return value if step.kind == "choice" else value == "yes"
+        if step.kind == "multichoice":
+            parts = [p for p in re.split(r"[,;]|\s+und\s+|\s+and\s+", text) if p.strip()]
+            values = [
+                self._match_option(turn, form, step, p.strip(), by_value=by_value) for p in parts
+            ]
+            if not values or None in values:
+                raise Invalid("choice")
+            return list(dict.fromkeys(v for v in values if v))
+        if step.kind == "email":
+            if not EMAIL.match(text):
+                raise Invalid("email")
+            return text.lower() if step.validate is None else step.validate(text)
+        if step.kind == "phone":
+            if not PHONE.match(text):
+                raise Invalid("phone")
+            return text
+        if step.kind == "number":
+            return self._number(step, text)
+        if step.kind == "date":
+            return self._date(turn, text).isoformat()
+        value = self._check_length(step, text)
+        return step.validate(value) if step.validate else value
+
+    @staticmethod
+    def _check_length(step: Step, text: str) -> str:
+        if len(text) < step.min_length:
+            raise Invalid("too_short", minimum=step.min_length)
+        if len(text) > step.max_length:
+            raise Invalid("too_long", maximum=step.max_length, length=len(text))
+        return text
+
+    @staticmethod
+    def _number(step: Step, text: str) -> float | int:
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            raise Invalid("number") from None
+        if (step.minimum is not None and number < step.minimum) or (
+            step.maximum is not None and number > step.maximum
+        ):
+            raise Invalid("range", minimum=step.minimum, maximum=step.maximum)
+        return int(number) if number.is_integer() else number
+
+    @staticmethod
+    def _date(turn: Turn, text: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return parse_date(text, locale=LOCALES[turn.language])
+        except (ValueError, IndexError):
+            raise Invalid("date") from None
+
+    def _match_option(
+        self, turn: Turn, form: Form, step: Step, text: str, *, by_value: bool
+    ) -> str | None:
+        choices = (
+            [("yes", form.block(turn, "opt_yes")), ("no", form.block(turn, "opt_no"))]
+            if step.kind == "consent"
+            else step.choices(turn, form)
+        )
+        values = [value for value, _ in choices]
+        if by_value:
+            return text if text in values else None
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            return values[int(text) - 1]
+        wanted = _fold(text)
+        for value, label in choices:
+            if wanted in (_fold(label), _fold(value)):
+                return value
+        starts = [value for value, label in choices if _fold(label).startswith(wanted)]
+        return starts[0] if len(starts) == 1 and len(wanted) >= 3 else None
+
+    def _toggle(self, turn: Turn, form: Form, step: Step, value: str) -> list[Reply]:
+        if value not in {v for v, _ in step.choices(turn, form)}:
+            return [turn.reply("forms/closed", notice=True)]
+        selected = list(turn.state.data.get("_selected", []))
+        selected.remove(value) if value in selected else selected.append(value)
+        self._set(
+            turn, form.name, step.name, turn.state.mode, {**turn.state.data, "_selected": selected}
+        )
+        return [self._ask(turn, form)]
+
+    async def _off_topic(self, turn: Turn, step: Step, text: str) -> list[Reply] | None:
+        if self.question_hook is None or step.kind in ("email", "phone"):
+            return None
+        return await self.question_hook(turn)
+
+    # moving ----------------------------------------------------------------------------
+
+    def _store(self, turn: Turn, form: Form, step: Step, value: Any) -> list[Reply]:
+        data = {k: v for k, v in turn.state.data.items() if k != "_selected"}
+        data[step.name] = value
+        if step.kind == "consent" and value:
+            data[f"{step.name}_at"] = turn.now.isoformat()
+        if turn.state.mode == "edit":
+            return self._to_summary(turn, form, data)
+        history = [*data.get("_history", []), step.name]
+        data["_history"] = history
+        following = form.steps[form.index(step.name) + 1 :]
+        if not following:
+            return self._to_summary(turn, form, data)
+        self._set(turn, form.name, following[0].name, "ask", data)
+        return [self._ask(turn, form)]
+
+    def _back(self, turn: Turn, form: Form) -> list[Reply]:
+        data = dict(turn.state.data)
+        data.pop("_selected", None)
+        history = list(data.get("_history", []))
+        if not history:
+            return [turn.reply("forms/at_start"), self._ask(turn, form)]
+        previous = history.pop()
+        data["_history"] = history
+        self._set(turn, form.name, previous, "ask", data)
+        return [self._ask(turn, form)]
+
+    def _to_summary(self, turn: Turn, form: Form, data: dict[str, Any]) -> list[Reply]:
+        self._set(turn, form.name, SUMMARY, "summary", data)
+        return [self.summary(turn, form)]
+
+    async def _summary_text(self, turn: Turn, form: Form, control: str | None) -> list[Reply]:
+        if control == "back":
+            return self._back(turn, form)
+        if _fold(turn.text) in {"ja", "yes", "ok", "senden", "send", "bestatigen", "confirm"}:
+            return await self._confirm(turn, form)
+        off_topic = await self._off_topic(turn, form.steps[0], turn.text)
+        return [*(off_topic or [turn.reply("forms/use_buttons")]), self.summary(turn, form)]
+
+    async def _confirm(self, turn: Turn, form: Form) -> list[Reply]:
+        data = {k: v for k, v in turn.state.data.items() if not k.startswith("_")}
+        self.clear(turn)
+        return await form.on_confirm(turn, data)
+
+    # rendering -------------------------------------------------------------------------
+
+    def _intro(self, turn: Turn, form: Form) -> list[Reply]:
+        return [Reply(form.block(turn, "intro"))] if form.has_block(turn, "intro") else []
+
+    def _ask(self, turn: Turn, form: Form) -> Reply:
+        step = form.step(turn.state.step or form.steps[0].name)
+        data = turn.state.data
+        text = form.block(turn, step.name, data=data)
+        if form.has_block(turn, f"{step.name}_hint"):
+            text += "\n\n" + form.block(turn, f"{step.name}_hint")
+        choices: list[Choice] = []
+        if step.kind in ("choice", "multichoice", "consent"):
+            options = (
+                [("yes", form.block(turn, "opt_yes")), ("no", form.block(turn, "opt_no"))]
+                if step.kind == "consent"
+                else step.choices(turn, form)
+            )
+            selected = set(data.get("_selected", []))
+            verb = "t" if step.kind == "multichoice" else "o"
+            for value, label in options:
+                mark = "✓ " if value in selected else ""
+                choices.append(Choice(mark + label, _action(step.name, verb, value)))
+            if step.kind == "multichoice":
+                choices.append(turn.choice("forms/button_done", _action(step.name, "done")))
+        prefilled = step.prefill(turn) if step.prefill else None
+        if prefilled:
+            text += "\n\n" + turn.render("forms/prefill", value=prefilled)
+            choices.insert(
+                0, turn.choice("forms/button_use", _action(step.name, "use"), value=prefilled)
+            )
+        if step.optional:
+            choices.append(turn.choice("forms/button_skip", _action(step.name, "skip")))
+        if turn.state.mode != "edit" and data.get("_history"):
+            choices.append(turn.choice("forms/button_back", _action(step.name, "back")))
+        choices.append(turn.choice("forms/button_cancel", _action(step.name, "cancel")))
+        return Reply(text, tuple(choices))
+
+    def summary(self, turn: Turn, form: Form) -> Reply:
+        data = turn.state.data
+        rows = [
+            (
+                form.block(turn, f"label_{step.name}"),
+                self.display(turn, form, step, data.get(step.name)),
+            )
+            for step in form.steps
+            if step.kind != "consent"
+        ]
+        text = turn.render("forms/summary", intro=form.block(turn, "summary"), rows=rows)
+        choices = [turn.choice("forms/button_confirm", _action(SUMMARY, "ok"))]
+        choices += [
+            turn.choice("forms/button_edit", _action(SUMMARY, "e", step.name), label=label)
+            for step, (label, _) in zip(
+                (s for s in form.steps if s.kind != "consent"), rows, strict=True
+            )
+        ]
+        choices.append(turn.choice("forms/button_cancel", _action(SUMMARY, "cancel")))
+        return Reply(text, tuple(choices))
+
+    def display(self, turn: Turn, form: Form, step: Step, value: Any) -> str:
+        """A stored answer as the member sees it (labels for choices, '–' when skipped)."""
+        if value is None or value == []:
+            return "–"
+        if step.kind in ("choice", "multichoice"):
+            labels = dict(step.choices(turn, form))
+            values = value if isinstance(value, list) else [value]
+            return ", ".join(labels.get(v, str(v)) for v in values)
+        return str(value)
+
+    @staticmethod
+    def _control_word(text: str) -> str | None:
+        folded = text.strip().lower()
+        return next(
+            (word for word, spellings in CONTROL_WORDS.items() if folded in spellings), None
+        )
+
+    @staticmethod
+    def _set(
+        turn: Turn, form: str | None, step: str | None, mode: str | None, data: dict[str, Any]
+    ) -> None:
+        state = turn.state
+        state.form, state.step, state.mode, state.data = form, step, mode, dict(data)
+        state.version += 1
+        state.updated_at = turn.now
+
+
+def _fold(text: str) -> str:
+    text = text.strip().lower()
+    for a, b in (
+        ("ä", "a"),
+        ("ö", "o"),
+        ("ü", "u"),
+        ("ß", "ss"),
+        ("ae", "a"),
+        ("oe", "o"),
+        ("ue", "u"),
+    ):
+        text = text.replace(a, b)
+    return re.sub(r"[^\w ]+", "", text).strip()
+
+
+def _looks_like_question(text: str) -> bool:
+    text = text.strip()
+    return len(text) < 300 and (text.endswith("?") or bool(QUESTION_START.match(text)))

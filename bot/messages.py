@@ -1,0 +1,73 @@
+"""The seam between channels and dialogues: what comes in, what goes out.
+
+Handlers never see a platform object and channels never see a dialogue; these small
+values are all they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_ACTION_BYTES = 64
+"""Telegram's callback-data limit; every action must fit, so adapters can pass it as is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One member event: a text message or a pressed button."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    event_id: str
+    text: str | None = None
+    action: str | None = None
+    locale: str | None = None
+    private: bool = True
+    display_name: str | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """``("language", "en")`` for ``/language en``; None when the text is no command."""
+        text = (self.text or "").strip()
+        if not text.startswith("/") or len(text) < 2:
+            return None
+        name, _, rest = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()
+        return (name, rest.strip()) if name.isidentifier() else None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button: the label the member sees and the action that comes back when pressed."""
+
+    label: str
+    action: str
+
+    def __post_init__(self) -> None:
+        if len(self.action.encode()) > MAX_ACTION_BYTES:
+            raise ValueError(f"action longer than {MAX_ACTION_BYTES} bytes: {self.action!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to show, not how: text in a small Markdown subset, buttons, maybe a file.
+
+    ``notice`` marks a short answer to a button press (a stale button, a refusal) that a
+    channel may show as a toast or ephemeral message instead of a new message.
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    attachment: Attachment | None = None
+    notice: bool = False

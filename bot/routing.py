@@ -1,0 +1,37 @@
+"""Handlers and the router that picks one: the first whose cheap ``check`` matches wins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from bot.messages import Choice, Reply
+from bot.turn import Turn
+
+
+@runtime_checkable
+class Handler(Protocol):
+    """A capability. ``check`` is pure and cheap; ``handle`` does the work."""
+
+    def check(self, turn: Turn) -> bool: ...
+
+    async def handle(self, turn: Turn) -> list[Reply]: ...
+
+
+@runtime_checkable
+class MenuEntry(Protocol):
+    """A handler that offers a button in the /start menu."""
+
+    def menu(self, turn: Turn) -> Choice | None: ...
+
+
+class Router:
+    def __init__(self, handlers: Sequence[Handler]) -> None:
+        self.handlers = tuple(handlers)
+
+    def pick(self, turn: Turn) -> Handler | None:
+        return next((handler for handler in self.handlers if handler.check(turn)), None)
+
+    def menu(self, turn: Turn) -> list[Choice]:
+        entries = (h.menu(turn) for h in self.handlers if isinstance(h, MenuEntry))
+        return [entry for entry in entries if entry is not None]

@@ -1,0 +1,95 @@
+"""The long-running process: channels, background workers and one HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+
+from aiohttp import web
+
+from bot.app import App, open_app
+from bot.channels.base import Channel
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class NoChannelConfigured(Exception):
+    pass
+
+
+def configured_channels(app: App) -> list[Channel]:
+    """The channels whose credentials are set, imported only when needed."""
+    settings = app.settings
+    channels: list[Channel] = []
+    if settings.telegram_bot_token:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(app))
+    if settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token):
+        from bot.channels.slack import SlackChannel
+
+        channels.append(SlackChannel(app))
+    return channels
+
+
+def check_channels(settings: Settings) -> None:
+    if settings.telegram_bot_token or (
+        settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token)
+    ):
+        return
+    raise NoChannelConfigured(
+        "no channel is configured: set TELEGRAM_BOT_TOKEN for Telegram, and/or "
+        "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN "
+        "(Socket Mode) for Slack; `optobot chat` needs none of them"
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    app: App = request.app["optobot"]
+    channels: list[Channel] = request.app["channels"]
+    report: dict[str, object] = {"channels": {c.name: c.running for c in channels}}
+    healthy = all(c.running for c in channels)
+    try:
+        await app.database.ping()
+        report["database"] = "ok"
+    except Exception as error:  # the report says what is wrong
+        report["database"] = f"error: {type(error).__name__}"
+        healthy = False
+    report["status"] = "ok" if healthy else "unavailable"
+    return web.json_response(report, status=200 if healthy else 503)
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    check_channels(settings)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    async with open_app(settings) as app:
+        channels = configured_channels(app)
+        server = web.Application()
+        server["optobot"] = app
+        server["channels"] = channels
+        server.router.add_get("/healthz", healthz)
+        for channel in channels:
+            channel.install(server)
+        runner = web.AppRunner(server, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        await site.start()
+        log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
+        try:
+            for channel in channels:
+                await channel.start()
+                log.info("channel %s running", channel.name)
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            for channel in reversed(channels):
+                with suppress(Exception):
+                    await channel.stop()
+            await runner.cleanup()

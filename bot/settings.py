@@ -1,0 +1,145 @@
+"""Settings from the environment and `.env`.
+
+Platform credentials keep their usual names (``TELEGRAM_BOT_TOKEN``, ``SLACK_BOT_TOKEN`` …);
+the assistant's own settings start with ``OPTOBOT_``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Language = Literal["de", "en"]
+LANGUAGES: tuple[Language, ...] = ("de", "en")
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def _env(name: str) -> Any:
+    """A platform setting read under its usual name, without the ``OPTOBOT_`` prefix."""
+    return Field(default=None, validation_alias=AliasChoices(name))
+
+
+def _id_list(value: Any) -> Any:
+    """Accept ids as an admin writes them: ``U01AB,U02CD`` or a JSON list."""
+    if value is None or isinstance(value, list | tuple | frozenset | set):
+        return value
+    text = str(value).strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        return [str(item) for item in json.loads(text)]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="OPTOBOT_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    knowledge_dir: Path = KNOWLEDGE_DIR
+    default_language: Language = "de"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    office_email: str | None = None
+    office_contact_email: str = "info@optonet-jena.de"
+    office_website: str = "https://optonet-jena.de"
+
+    staff_slack_channel: str | None = None
+    staff_telegram_chat_id: int | None = None
+    staff_slack_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    staff_telegram_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_sender: str = "optobot@optonet-jena.de"
+
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    dialogue_expiry_days: int = Field(default=7, ge=1)
+    reminder_hours: float = Field(default=24, gt=0)
+    question_retention_days: int = Field(default=90, ge=1)
+    rate_limit_per_minute: int = Field(default=20, ge=1)
+
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    telegram_bot_token: SecretStr | None = _env("TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = _env("TELEGRAM_API_BASE_URL")
+    telegram_api_base_file_url: str | None = _env("TELEGRAM_API_BASE_FILE_URL")
+    slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN")
+    slack_api_url: str | None = _env("SLACK_API_URL")
+
+    @field_validator("staff_slack_ids", "staff_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        return _id_list(value)
+
+    @field_validator("default_language", mode="before")
+    @classmethod
+    def _lower_language(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'optobot.sqlite3').resolve()}"
+
+    @property
+    def office(self) -> dict[str, str]:
+        """What knowledge-base answers and templates may say about the office."""
+        return {"email": self.office_contact_email, "website": self.office_website}
+
+    def staff_targets(self) -> list[str]:
+        """The configured ways of telling the office, by name."""
+        targets = []
+        if self.staff_slack_channel:
+            targets.append("slack")
+        if self.staff_telegram_chat_id is not None:
+            targets.append("telegram")
+        if self.office_email and self.smtp_host:
+            targets.append("email")
+        return targets
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message names it in one line."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = _variable_name(str(error["loc"][0]) if error["loc"] else "?")
+            problems.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+        raise SettingsError("invalid setting " + "; ".join(problems)) from None
+
+
+def _variable_name(field: str) -> str:
+    if field.isupper():  # a platform setting, reported under its alias
+        return field
+    return f"OPTOBOT_{field.upper()}"

@@ -1,0 +1,98 @@
+"""User-facing text: Jinja2 templates under ``bot/templates/{de,en}/``, one set per language.
+
+Templates produce the reply Markdown subset (see :mod:`bot.markdown`); member text goes in
+through the ``md`` filter. Dates and money are formatted per language with Babel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+
+from bot.markdown import escape
+from bot.settings import LANGUAGES
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+LOCALES = {"de": "de_DE", "en": "en_GB"}
+
+
+@pass_context
+def _datetime(context: Context, value: datetime, zone: str = "Europe/Berlin") -> str:
+    pattern = "EEEE, d. MMMM y, HH:mm" if context["lang"] == "de" else "EEEE, d MMMM y, HH:mm"
+    return format_datetime(
+        value.astimezone(ZoneInfo(zone)), pattern, locale=LOCALES[context["lang"]]
+    )
+
+
+@pass_context
+def _date(context: Context, value: date | datetime) -> str:
+    return format_date(value, "long", locale=LOCALES[context["lang"]])
+
+
+@pass_context
+def _time(context: Context, value: datetime, zone: str = "Europe/Berlin") -> str:
+    return format_datetime(
+        value.astimezone(ZoneInfo(zone)), "HH:mm", locale=LOCALES[context["lang"]]
+    )
+
+
+@pass_context
+def _money(context: Context, amount: float, currency: str = "EUR") -> str:
+    return format_currency(amount, currency, locale=LOCALES[context["lang"]])
+
+
+class Templates:
+    """Renders ``<lang>/<name>.j2`` with the language and the shared globals in context."""
+
+    def __init__(self, directory: Path = TEMPLATES_DIR, **globals_: Any) -> None:
+        self.directory = directory
+        self.env = Environment(
+            loader=FileSystemLoader(directory),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters.update(md=escape, datetime=_datetime, date=_date, time=_time, money=_money)
+        self.env.globals.update(globals_)
+
+    def render(self, language: str, name: str, /, **context: Any) -> str:
+        template = self.env.get_template(f"{language}/{name}.j2")
+        return template.render(lang=language, **context).strip()
+
+    def render_block(self, language: str, name: str, block: str, /, **context: Any) -> str:
+        """One ``{% block %}`` of a template: a form keeps all its texts in one file."""
+        template = self.env.get_template(f"{language}/{name}.j2")
+        if block not in template.blocks:
+            raise KeyError(f"{language}/{name}.j2 has no block {block!r}")
+        ctx = template.new_context({"lang": language, **context})
+        return "".join(template.blocks[block](ctx)).strip()
+
+    def has_block(self, language: str, name: str, block: str) -> bool:
+        return block in self.env.get_template(f"{language}/{name}.j2").blocks
+
+    def blocks(self, language: str, name: str) -> set[str]:
+        return set(self.env.get_template(f"{language}/{name}.j2").blocks)
+
+    def render_string(self, language: str, source: str, context: Mapping[str, Any]) -> str:
+        """Render text that is itself a template, e.g. a knowledge-base answer."""
+        return self.env.from_string(source).render(lang=language, **context).strip()
+
+    def names(self, language: str) -> set[str]:
+        root = self.directory / language
+        return {str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.j2")}
+
+    def missing_translations(self) -> dict[str, set[str]]:
+        """Templates that exist in some language but not in this one."""
+        names = {language: self.names(language) for language in LANGUAGES}
+        every = set().union(*names.values())
+        return {language: every - have for language, have in names.items() if every - have}

@@ -1,0 +1,77 @@
+"""One event being handled: the member, their language and dialogue state, and the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Attachment, Choice, Incoming, Reply
+from bot.settings import Settings
+from bot.storage import ChannelIdentity, Database, DialogueState, Member, utcnow
+from bot.templates import Templates
+
+if TYPE_CHECKING:
+    from bot.forms import FormEngine
+    from bot.routing import Router
+
+
+@dataclass
+class Services:
+    """What handlers may use besides the turn itself; built once per process."""
+
+    settings: Settings
+    templates: Templates
+    database: Database
+    clock: Callable[[], datetime] = utcnow
+    forms: FormEngine | None = None
+    router: Router | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    incoming: Incoming
+    session: AsyncSession
+    member: Member
+    identity: ChannelIdentity
+    state: DialogueState
+    language: str
+    services: Services
+
+    @property
+    def text(self) -> str:
+        return (self.incoming.text or "").strip()
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    @property
+    def is_staff(self) -> bool:
+        """Checked on every use against the configured ids, never cached on the member."""
+        settings = self.services.settings
+        staff = {"slack": settings.staff_slack_ids, "telegram": settings.staff_telegram_ids}
+        return self.incoming.user_id in staff.get(self.incoming.channel, frozenset())
+
+    def render(self, template: str, /, **context: Any) -> str:
+        return self.services.templates.render(self.language, template, **context)
+
+    def reply(
+        self,
+        template: str,
+        /,
+        *,
+        choices: Sequence[Choice] = (),
+        attachment: Attachment | None = None,
+        notice: bool = False,
+        **context: Any,
+    ) -> Reply:
+        return Reply(self.render(template, **context), tuple(choices), attachment, notice)
+
+    def choice(self, template: str, action: str, /, **context: Any) -> Choice:
+        """A button whose label is a template of its own."""
+        return Choice(self.render(template, **context), action)

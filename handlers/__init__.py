@@ -1,0 +1,21 @@
+"""The dialogues, one module per capability, in the order the router tries them.
+
+Nothing here imports a platform library: handlers see only :class:`bot.messages.Incoming`
+and return :class:`bot.messages.Reply` s.
+"""
+
+from __future__ import annotations
+
+from bot.routing import Handler
+from bot.turn import Services
+from handlers.commands import Commands
+from handlers.dialogue import ActiveForm
+from handlers.fallback import Fallback
+
+
+def build_handlers(services: Services) -> list[Handler]:
+    """Commands first, then a running form, then the capabilities, then the fallback."""
+    return [Commands(), ActiveForm(), Fallback()]
+
+
+__all__ = ["build_handlers"]

@@ -1,0 +1,70 @@
+"""The commands every member needs: /start, /help, /language, /cancel."""
+
+from __future__ import annotations
+
+from bot.messages import Choice, Reply
+from bot.settings import LANGUAGES
+from bot.turn import Turn
+
+COMMANDS = {"start", "help", "language", "sprache", "cancel", "abbrechen"}
+ACTIONS = ("lang:", "menu:")
+
+
+class Commands:
+    def check(self, turn: Turn) -> bool:
+        command = turn.incoming.command
+        action = turn.incoming.action or ""
+        return (command is not None and command[0] in COMMANDS) or action.startswith(ACTIONS)
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        action = turn.incoming.action
+        if action is not None:
+            kind, _, value = action.partition(":")
+            if kind == "lang":
+                return self._language(turn, value)
+            if value == "ask":
+                return [turn.reply("ask_prompt")]
+            if value == "start":
+                return self._start(turn)
+            return [turn.reply("unknown_action", notice=True)]
+        name, argument = turn.incoming.command or ("", "")
+        if name == "start":
+            return self._start(turn)
+        if name == "help":
+            return [turn.reply("help", choices=self._menu(turn))]
+        if name in ("language", "sprache"):
+            return self._language(turn, argument.lower())
+        return await self._cancel(turn)
+
+    def _start(self, turn: Turn) -> list[Reply]:
+        forms = turn.services.forms
+        running = forms.active(turn) if forms else None
+        choices = self._menu(turn)
+        if running:
+            choices.append(turn.choice("forms/button_cancel", f"f:{turn.state.step}:cancel"))
+        return [turn.reply("start", choices=choices, running=running is not None)]
+
+    def _menu(self, turn: Turn) -> list[Choice]:
+        router = turn.services.router
+        entries = [turn.choice("menu_ask", "menu:ask")]
+        entries += router.menu(turn) if router else []
+        other = next(language for language in LANGUAGES if language != turn.language)
+        entries.append(turn.choice("menu_language", f"lang:{other}"))
+        return entries
+
+    def _language(self, turn: Turn, wanted: str) -> list[Reply]:
+        if wanted not in LANGUAGES:
+            choices = [
+                turn.choice("language_name", f"lang:{code}", code=code) for code in LANGUAGES
+            ]
+            return [turn.reply("language_usage", choices=choices)]
+        turn.member.language = wanted
+        turn.member.language_explicit = True
+        turn.language = wanted
+        return [turn.reply("language_set", choices=self._menu(turn))]
+
+    async def _cancel(self, turn: Turn) -> list[Reply]:
+        forms = turn.services.forms
+        if forms and forms.active(turn):
+            return await forms.cancel(turn)
+        return [turn.reply("nothing_to_cancel")]
