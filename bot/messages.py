@@ -64,10 +64,13 @@ class Reply:
     """What to show, not how: text in a small Markdown subset, buttons, maybe a file.
 
     ``notice`` marks a short answer to a button press (a stale button, a refusal) that a
-    channel may show as a toast or ephemeral message instead of a new message.
+    channel may show as a toast or ephemeral message instead of a new message. ``edit``
+    asks the channel to replace the message whose button was pressed (a staff card that
+    now shows who claimed the lead) instead of sending a new one.
     """
 
     text: str
     choices: tuple[Choice, ...] = ()
     attachment: Attachment | None = None
     notice: bool = False
+    edit: bool = False

@@ -52,10 +52,10 @@ def _money(context: Context, amount: float, currency: str = "EUR") -> str:
 class Templates:
     """Renders ``<lang>/<name>.j2`` with the language and the shared globals in context."""
 
-    def __init__(self, directory: Path = TEMPLATES_DIR, **globals_: Any) -> None:
-        self.directory = directory
+    def __init__(self, *directories: Path, **globals_: Any) -> None:
+        self.directories = directories or (TEMPLATES_DIR,)
         self.env = Environment(
-            loader=FileSystemLoader(directory),
+            loader=FileSystemLoader(self.directories),
             undefined=StrictUndefined,
             autoescape=False,
             trim_blocks=True,
@@ -88,8 +88,11 @@ class Templates:
         return self.env.from_string(source).render(lang=language, **context).strip()
 
     def names(self, language: str) -> set[str]:
-        root = self.directory / language
-        return {str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.j2")}
+        return {
+            str(path.relative_to(directory / language).with_suffix(""))
+            for directory in self.directories
+            for path in (directory / language).rglob("*.j2")
+        }
 
     def missing_translations(self) -> dict[str, set[str]]:
         """Templates that exist in some language but not in this one."""

@@ -1,4 +1,4 @@
-"""What ``serve`` needs from a channel adapter."""
+"""What ``serve`` and the outbox need from a channel adapter."""
 
 from __future__ import annotations
 
@@ -10,14 +10,24 @@ from aiohttp import web
 from bot.messages import Reply
 
 
+class Sender(Protocol):
+    """Sends replies to a chat without an incoming event: reminders, notices, staff cards.
+
+    Returns the platform's references of the messages sent (for later edits). Raises on
+    failure, so the outbox can retry.
+    """
+
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]: ...
+
+
 class Channel(Protocol):
     """A running platform connection.
 
-    ``install`` adds the channel's routes to the one HTTP server before it starts;
-    ``send`` delivers replies the assistant sends on its own (notices, reminders).
+    ``install`` adds the channel's routes to the one HTTP server before it starts.
     """
 
     name: str
+    sender: Sender
 
     def install(self, server: web.Application) -> None: ...
 
@@ -27,5 +37,3 @@ class Channel(Protocol):
 
     @property
     def running(self) -> bool: ...
-
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None: ...

@@ -95,9 +95,10 @@ class ConsoleChannel:
             self._write("")
         self.stdout.flush()
 
-    def notify(self, replies: Sequence[Reply]) -> None:
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
         """A message the assistant sends on its own (a reminder, a promoted seat)."""
         self.show(replies)
+        return []
 
     def _save(self, filename: str, content: bytes) -> Path:
         self.downloads.mkdir(parents=True, exist_ok=True)
