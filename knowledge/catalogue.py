@@ -1,0 +1,227 @@
+"""The trainings catalogue (``knowledge/trainings.yaml``): loaded and checked with line numbers.
+
+Staff edit the file by hand, so :func:`check` reports every mistake at once (file and line)
+and :func:`load` refuses a file with problems: a wrong date must never reach members.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from knowledge.problems import Problem
+
+Report = Callable[[str], None]
+
+CATALOGUE_FILE = Path(__file__).resolve().parent / "trainings.yaml"
+TOPICS = ("japan", "korea", "usa", "canada", "ip", "funding")
+LANGUAGES = ("de", "en")
+DEFAULT_ZONE = "Europe/Berlin"
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_ID_LENGTH = 40  # leaves room in button actions ("tr:show:<id>" ≤ 64 bytes)
+REQUIRED = ("id", "topic", "title", "description", "start", "end", "place", "language")
+REQUIRED += ("seats", "fee", "deadline")
+OPTIONAL = ("timezone", "online", "currency")
+LINE = "__line__"
+
+
+class CatalogueError(Exception):
+    """The catalogue has problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CatalogueTraining:
+    """One training as the office wrote it; times are aware, in the training's zone."""
+
+    id: str
+    topic: str
+    title: dict[str, str]
+    description: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    place: str
+    online: bool
+    language: str
+    seats: int
+    fee_member: float
+    fee_non_member: float
+    currency: str
+    deadline: datetime
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Remembers the line of every mapping, so problems can point at the training."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE] = node.start_mark.line + 1
+        return mapping
+
+
+def check(path: Path = CATALOGUE_FILE) -> list[Problem]:
+    """Every problem of the catalogue file; empty when it is sound."""
+    return _read(path)[1]
+
+
+def load(path: Path = CATALOGUE_FILE) -> list[CatalogueTraining]:
+    trainings, problems = _read(path)
+    if problems:
+        raise CatalogueError(problems)
+    return trainings
+
+
+def _read(path: Path) -> tuple[list[CatalogueTraining], list[Problem]]:
+    name = str(path)
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except OSError as error:
+        return [], [Problem(name, None, f"cannot read the catalogue: {error.strerror}")]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        return [], [Problem(name, line, f"not valid YAML: {getattr(error, 'problem', error)}")]
+    if not isinstance(document, dict) or not isinstance(document.get("trainings"), list):
+        return [], [Problem(name, 1, "expected a mapping with a list under 'trainings'")]
+    trainings: list[CatalogueTraining] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for item in document["trainings"]:
+        if not isinstance(item, dict):
+            problems.append(Problem(name, None, "every training must be a mapping"))
+            continue
+        errors: list[str] = []
+        training = _training(item, errors)
+        if training is not None and training.id in seen:
+            errors.append(f"duplicate id {training.id!r}")
+        problems += [_at(name, item, message) for message in errors]
+        if training is not None and not errors:
+            seen.add(training.id)
+            trainings.append(training)
+    return trainings, problems
+
+
+def _at(file: str, item: dict[str, Any], message: str) -> Problem:
+    label = f"training {item['id']!r}: " if isinstance(item.get("id"), str) else ""
+    return Problem(file, item.get(LINE), label + message)
+
+
+def _training(item: dict[str, Any], errors: list[str]) -> CatalogueTraining | None:
+    """The training, or None after adding to ``errors`` what is wrong."""
+    problem = errors.append
+    for key in item:
+        if key != LINE and key not in REQUIRED + OPTIONAL:
+            problem(f"unknown field {key!r}")
+    missing = [key for key in REQUIRED if item.get(key) in (None, "")]
+    if missing:
+        problem("missing " + ", ".join(missing))
+        return None
+    identifier = str(item["id"])
+    if not ID_PATTERN.match(identifier) or len(identifier) > MAX_ID_LENGTH:
+        problem(f"id must be lower-case words joined by '-', at most {MAX_ID_LENGTH} characters")
+    if item["topic"] not in TOPICS:
+        problem(f"topic must be one of {', '.join(TOPICS)}")
+    if item["language"] not in LANGUAGES:
+        problem("language must be de or en")
+    texts = {field: _texts(item[field], field, problem) for field in ("title", "description")}
+    zone_name = str(item.get("timezone") or DEFAULT_ZONE)
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problem(f"unknown timezone {zone_name!r}")
+        zone = ZoneInfo(DEFAULT_ZONE)
+    starts_at = _moment(item["start"], zone, "start", problem)
+    ends_at = _moment(item["end"], zone, "end", problem)
+    deadline = _moment(item["deadline"], zone, "deadline", problem, end_of_day=True)
+    if starts_at and ends_at and ends_at <= starts_at:
+        problem("end must be after start")
+    if starts_at and deadline and deadline > starts_at:
+        problem("deadline must not be after the start")
+    seats = item["seats"]
+    if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= 500:
+        problem("seats must be a whole number between 1 and 500")
+    fees = _fees(item["fee"], problem)
+    online = item.get("online", False)
+    if not isinstance(online, bool):
+        problem("online must be true or false")
+    currency = str(item.get("currency", "EUR"))
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        problem("currency must be a three-letter code like EUR")
+    if errors or not (starts_at and ends_at and deadline and fees):
+        return None
+    return CatalogueTraining(
+        id=identifier,
+        topic=item["topic"],
+        title=texts["title"],
+        description=texts["description"],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=zone_name,
+        place=str(item["place"]).strip(),
+        online=online,
+        language=item["language"],
+        seats=seats,
+        fee_member=fees[0],
+        fee_non_member=fees[1],
+        currency=currency,
+        deadline=deadline,
+    )
+
+
+def _texts(value: Any, field: str, problem: Report) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problem(f"{field} needs a text per language (de, en)")
+        return {}
+    texts = {lang: str(value.get(lang) or "").strip() for lang in LANGUAGES}
+    for lang, text in texts.items():
+        if not text:
+            problem(f"{field} is missing in {lang}")
+    return texts
+
+
+def _moment(
+    value: Any,
+    zone: ZoneInfo,
+    field: str,
+    problem: Report,
+    *,
+    end_of_day: bool = False,
+) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(23, 59) if end_of_day else time(0, 0))
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            problem(f"{field} must be a date and time like 2027-01-12 09:00 (got {value!r})")
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _fees(value: Any, problem: Report) -> tuple[float, float] | None:
+    if not isinstance(value, dict) or set(value) - {"member", "non_member", LINE}:
+        problem("fee must have 'member' and 'non_member'")
+        return None
+    amounts = value.get("member"), value.get("non_member")
+    if not all(isinstance(a, int | float) and not isinstance(a, bool) and a >= 0 for a in amounts):
+        problem("fees must be numbers of at least 0")
+        return None
+    member, non_member = float(amounts[0]), float(amounts[1])  # type: ignore[arg-type]
+    if member > non_member:
+        problem("the member fee must not be higher than the non-member fee")
+    return member, non_member
