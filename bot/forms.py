@@ -13,7 +13,7 @@ button of an earlier question is recognised as stale and refused.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -29,6 +29,8 @@ Options = Sequence[str] | Callable[[Turn], Sequence[tuple[str, str]]]
 QuestionHook = Callable[[Turn], Awaitable[list[Reply] | None]]
 
 SUMMARY = "_sum"
+SUBMIT = "f:_all:submit"
+"""A whole form answered at once (a Slack modal): ``extras`` carry ``form`` and ``answers``."""
 CONTROL_WORDS = {
     "cancel": {"/cancel", "cancel", "abbrechen", "abbruch", "stop", "/stop"},
     "back": {"/back", "back", "zurück", "zurueck"},
@@ -146,6 +148,8 @@ class FormEngine:
     async def handle(self, turn: Turn) -> list[Reply]:
         form = self.active(turn)
         action = turn.incoming.action
+        if action == SUBMIT:
+            return await self.submit(turn)
         if action is not None and action.startswith("f:"):
             return await self._press(turn, form, action)
         if form is None:
@@ -316,6 +320,62 @@ class FormEngine:
             turn, form.name, step.name, turn.state.mode, {**turn.state.data, "_selected": selected}
         )
         return [self._ask(turn, form)]
+
+    # a whole form at once -------------------------------------------------------------
+
+    def check(
+        self, turn: Turn, form: Form, answers: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Every answer of a form given at once: the data, and the problem per step.
+
+        The same rules as the dialogue, so a modal accepts exactly what the chat accepts.
+        A choice comes as its value, a multichoice as a list of values, a consent as "yes".
+        """
+        data: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for step in form.steps:
+            raw = answers.get(step.name)
+            if raw is None or raw == "" or raw == []:
+                if step.optional:
+                    data[step.name] = None
+                    continue
+                block = "consent_required" if step.kind == "consent" else "invalid_empty"
+                problems[step.name] = turn.render(f"forms/{block}")
+                continue
+            try:
+                data[step.name] = self._parse_answer(turn, form, step, raw)
+            except Invalid as invalid:
+                problems[step.name] = turn.render(
+                    f"forms/invalid_{invalid.block}", **invalid.context
+                )
+                continue
+            if step.kind == "consent" and not data[step.name]:
+                problems[step.name] = turn.render("forms/consent_required")
+            elif step.kind == "consent":
+                data[f"{step.name}_at"] = turn.now.isoformat()
+        return data, problems
+
+    async def submit(self, turn: Turn) -> list[Reply]:
+        """Confirm a form answered at once (:data:`SUBMIT`), without touching a running one."""
+        extras = turn.incoming.extras
+        form = self.forms.get(str(extras.get("form")))
+        if form is None:
+            return [turn.reply("forms/closed", notice=True)]
+        data, problems = self.check(turn, form, extras.get("answers") or {})
+        if problems:
+            return [Reply("\n".join(problems.values()))]
+        initial = dict(form.start_data(turn) if form.start_data else {})
+        return await form.on_confirm(turn, {**initial, **data})
+
+    def _parse_answer(self, turn: Turn, form: Form, step: Step, raw: Any) -> Any:
+        if step.kind != "multichoice":
+            by_value = step.kind in ("choice", "consent")
+            return self._parse(turn, form, step, str(raw), by_value=by_value)
+        values = [raw] if isinstance(raw, str) else [str(value) for value in raw]
+        known = {value for value, _ in step.choices(turn, form)}
+        if any(value not in known for value in values):
+            raise Invalid("choice")
+        return list(dict.fromkeys(values))
 
     async def _off_topic(self, turn: Turn, step: Step, text: str) -> list[Reply] | None:
         if self.question_hook is None or step.kind in ("email", "phone"):
