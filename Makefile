@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: chat test lint format serve kb-check clean
+.PHONY: chat test test-postgres lint format serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ serve: $(STAMP)
 	$(BIN)/optobot serve
 
 test: $(DEV_STAMP)
-	$(BIN)/optobot kb check
 	$(BIN)/pytest -q
+
+# The storage contract again on PostgreSQL: every test that uses the database_url fixture
+# (storage, dialogues, concurrency) runs with its PostgreSQL parameter.
+test-postgres: $(DEV_STAMP)
+	@test -n "$$OPTOBOT_TEST_DATABASE_URL" || { echo "set OPTOBOT_TEST_DATABASE_URL (see .ci/run)"; exit 2; }
+	$(BIN)/pytest -q -k postgresql
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,38 @@
+"""Every text exists in both languages and renders strictly."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2 import UndefinedError
+
+from bot.settings import LANGUAGES
+from bot.templates import Templates
+
+
+def test_every_template_exists_in_both_languages() -> None:
+    assert Templates().missing_translations() == {}
+
+
+def test_the_check_notices_a_template_in_one_language_only(tmp_path) -> None:
+    (tmp_path / "de").mkdir()
+    (tmp_path / "en").mkdir()
+    (tmp_path / "de" / "only.j2").write_text("nur deutsch")
+    assert Templates(tmp_path).missing_translations() == {"en": {"only"}}
+
+
+def test_forms_have_the_same_blocks_in_both_languages() -> None:
+    templates = Templates()
+    forms = {name for name in templates.names("de") if name.startswith("forms/")}
+    for name in forms:
+        blocks = {language: templates.blocks(language, name) for language in LANGUAGES}
+        assert blocks["de"] == blocks["en"], name
+
+
+def test_an_undefined_variable_is_an_error_not_an_empty_string() -> None:
+    with pytest.raises(UndefinedError):
+        Templates().render("en", "error")
+
+
+def test_member_text_is_escaped_by_the_md_filter() -> None:
+    text = Templates().render("en", "unknown_command", command="*bold* [x](y)")
+    assert "\\*bold\\*" in text and "\\[x\\]\\(y\\)" in text
