@@ -9,6 +9,7 @@ everything in one transaction. Our own bugs become an apology with a reference c
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 from collections.abc import AsyncIterator, Sequence
@@ -19,13 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import language
+from bot import language, sanitise
 from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
 from bot.storage import ChannelIdentity, DialogueState, Member, ProcessedEvent
 from bot.turn import Services, Turn
 
 log = logging.getLogger(__name__)
+_WINDOW = timedelta(minutes=1)
 
 
 class _KeyedLocks:
@@ -56,6 +58,8 @@ class Assistant:
         self._locks = _KeyedLocks()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        if incoming.text is not None:
+            incoming = dataclasses.replace(incoming, text=sanitise.clean(incoming.text))
         key = (incoming.channel, incoming.chat_id, incoming.user_id)
         async with self._locks.hold(key):
             try:
@@ -64,6 +68,13 @@ class Assistant:
                         log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
                         return []
                     turn = await self._turn(session, incoming)
+                    limited = self._rate_limit(turn)
+                    if limited is not None:
+                        return limited
+                    if incoming.action is None and not turn.text:
+                        return [turn.reply("empty_message")]
+                    if sanitise.too_long(turn.text):
+                        return [turn.reply("too_long", limit=sanitise.MAX_MESSAGE_CHARS)]
                     return await self._route(turn)
             except Exception:
                 return [self._apology(incoming)]
@@ -73,6 +84,23 @@ class Assistant:
         if handler is None:
             return [turn.reply("unknown_action", notice=True)]
         return await handler.handle(turn)
+
+    def _rate_limit(self, turn: Turn) -> list[Reply] | None:
+        """None within the limit; one polite notice when it is crossed, then silence."""
+        if turn.is_staff:
+            return None
+        state, now = turn.state, self.services.clock()
+        if state.rate_window_start is None or now - state.rate_window_start >= _WINDOW:
+            state.rate_window_start, state.rate_count = now, 0
+        state.rate_count += 1
+        limit = self.services.settings.rate_limit_per_minute
+        if state.rate_count <= limit:
+            return None
+        if state.rate_count == limit + 1:
+            log.info("member %s rate-limited", turn.member.id)
+            wait = int((state.rate_window_start + _WINDOW - now).total_seconds()) + 1
+            return [turn.reply("rate_limited", seconds=wait)]
+        return []
 
     def _apology(self, incoming: Incoming) -> Reply:
         code = secrets.token_hex(3).upper()
@@ -117,7 +145,7 @@ class Assistant:
         }
         await session.execute(
             self._insert(session, DialogueState)
-            .values(data={}, version=0, updated_at=now, **key)
+            .values(data={}, version=0, rate_count=0, updated_at=now, **key)
             .on_conflict_do_nothing()
         )
         query = select(DialogueState).filter_by(**key).with_for_update()

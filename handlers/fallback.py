@@ -15,6 +15,4 @@ class Fallback:
             return [turn.reply("unknown_action", notice=True)]
         if turn.incoming.command is not None:
             return [turn.reply("unknown_command", command=turn.incoming.command[0])]
-        if not turn.text:
-            return [turn.reply("empty_message")]
         return [turn.reply("not_understood")]

@@ -114,6 +114,8 @@ class DialogueState(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rate_window_start: Mapped[datetime | None]
+    rate_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ProcessedEvent(Base):

@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rate_window_start", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rate_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dialogue_states")),
         sa.UniqueConstraint(
             "channel", "chat_id", "user_id", name=op.f("uq_dialogue_states_channel")

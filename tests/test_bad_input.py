@@ -1,0 +1,56 @@
+"""Whatever members send, they get a clear answer and the assistant keeps going."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app import App
+from bot.sanitise import MAX_MESSAGE_CHARS, clean
+from tests.conversation import Conversation
+
+
+def test_control_bidi_and_zero_width_characters_are_dropped() -> None:
+    assert clean("a\u202eb\u200bc\x00d\x07e") == "abcde"
+    assert clean("Zeile 1\r\nZeile 2\tx") == "Zeile 1\nZeile 2\tx"
+    assert clean("e\u0301") == "é"  # NFC
+
+
+async def test_a_message_over_the_limit_gets_a_clear_answer(app: App) -> None:
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("x" * (MAX_MESSAGE_CHARS + 1))
+    assert f"at most {MAX_MESSAGE_CHARS} characters" in chat.text
+    await chat.say("/help")
+    assert "How we work together" in chat.text
+
+
+async def test_empty_and_invisible_messages_get_a_clear_answer(app: App) -> None:
+    chat = Conversation(app.assistant, locale="en")
+    for text in ("", "   ", "\u200b\u202e\u2066"):
+        await chat.say(text)
+        assert "Your message was empty" in chat.text
+
+
+async def test_rate_limit_notices_once_then_stays_silent_until_the_window_passes(
+    make_app: Any, database_url: str, clock: Any
+) -> None:
+    app = await make_app(database_url=database_url, rate_limit_per_minute=5)
+    chat = Conversation(app.assistant, locale="en")
+    for _ in range(5):
+        assert await chat.say("/help")
+    await chat.say("/help")
+    assert "writing very fast" in chat.text
+    assert await chat.say("/help") == []
+    clock.advance(seconds=61)
+    await chat.say("/help")
+    assert "How we work together" in chat.text
+
+
+async def test_staff_are_not_rate_limited(make_app: Any) -> None:
+    app = await make_app(rate_limit_per_minute=2, staff_telegram_ids="10001")
+    staff = Conversation(app.assistant, channel="telegram", user="10001", locale="en")
+    member = Conversation(app.assistant, channel="telegram", user="10002", locale="en")
+    for _ in range(4):
+        await staff.say("/help")
+        assert "How we work together" in staff.text
+        await member.say("/help")
+    assert member.replies == []
