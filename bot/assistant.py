@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import language, sanitise
+from bot import language, metrics, sanitise
 from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
 from bot.storage import ChannelIdentity, DialogueState, Member, ProcessedEvent
@@ -60,7 +60,12 @@ class Assistant:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         if incoming.text is not None:
             incoming = dataclasses.replace(incoming, text=sanitise.clean(incoming.text))
+        metrics.UPDATES.labels(channel=incoming.channel).inc()
         key = (incoming.channel, incoming.chat_id, incoming.user_id)
+        with metrics.HANDLER_SECONDS.labels(channel=incoming.channel).time():
+            return await self._handle(key, incoming)
+
+    async def _handle(self, key: tuple[str, str, str], incoming: Incoming) -> list[Reply]:
         async with self._locks.hold(key):
             try:
                 async with self.services.database.transaction() as session:

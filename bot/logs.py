@@ -1,12 +1,38 @@
-"""Logging as text or one JSON object per line."""
+"""Logging as text or one JSON object per line, with secrets and addresses masked.
+
+Tokens and e-mail addresses never reach the log, whatever a library prints: the redacting
+filter sits on the handler, so it sees every record. Member message texts are only logged
+at DEBUG by our own code.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 
 from bot.settings import Settings
+
+_SECRETS = re.compile(
+    r"\d{5,}:[A-Za-z0-9_-]{20,}"  # Telegram bot token, also inside .../bot<token>/
+    r"|\bxox[a-z]-[A-Za-z0-9-]+"  # Slack tokens
+    r"|\bxapp-[A-Za-z0-9-]+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
+)
+
+
+def redact(text: str) -> str:
+    return _SECRETS.sub("***", text)
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -28,6 +54,7 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

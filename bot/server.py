@@ -9,6 +9,7 @@ from contextlib import suppress
 
 from aiohttp import web
 
+from bot import metrics
 from bot.app import App, open_app
 from bot.channels.base import Channel
 from bot.settings import Settings
@@ -18,6 +19,10 @@ log = logging.getLogger(__name__)
 
 class NoChannelConfigured(Exception):
     pass
+
+
+class ChannelStartError(Exception):
+    """A channel cannot start (a rejected token, an unreachable API); says why in one line."""
 
 
 def configured_channels(app: App) -> list[Channel]:
@@ -55,11 +60,18 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         await app.database.ping()
         report["database"] = "ok"
+        report["outbox"] = await metrics.outbox_backlog(app.database)
     except Exception as error:  # the report says what is wrong
         report["database"] = f"error: {type(error).__name__}"
         healthy = False
     report["status"] = "ok" if healthy else "unavailable"
     return web.json_response(report, status=200 if healthy else 503)
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    app: App = request.app["optobot"]
+    body = await metrics.render(app.database)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
@@ -75,6 +87,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         server["optobot"] = app
         server["channels"] = channels
         server.router.add_get("/healthz", healthz)
+        server.router.add_get("/metrics", metrics_endpoint)
         for channel in channels:
             channel.install(server)
         runner = web.AppRunner(server, handle_signals=False)
