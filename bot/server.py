@@ -17,6 +17,10 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
+APP = web.AppKey("optobot", App)
+CHANNELS = web.AppKey("channels", list)
+
+
 class NoChannelConfigured(Exception):
     pass
 
@@ -53,8 +57,8 @@ def check_channels(settings: Settings) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    app: App = request.app["optobot"]
-    channels: list[Channel] = request.app["channels"]
+    app: App = request.app[APP]
+    channels: list[Channel] = request.app[CHANNELS]
     report: dict[str, object] = {"channels": {c.name: c.running for c in channels}}
     healthy = all(c.running for c in channels)
     try:
@@ -69,9 +73,21 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    app: App = request.app["optobot"]
+    app: App = request.app[APP]
     body = await metrics.render(app.database)
     return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
+def http_app(app: App, channels: list[Channel]) -> web.Application:
+    """The one HTTP server: health, metrics and whatever routes the channels need."""
+    server = web.Application()
+    server[APP] = app
+    server[CHANNELS] = channels
+    server.router.add_get("/healthz", healthz)
+    server.router.add_get("/metrics", metrics_endpoint)
+    for channel in channels:
+        channel.install(server)
+    return server
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
@@ -83,13 +99,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             loop.add_signal_handler(signum, stop.set)
     async with open_app(settings) as app:
         channels = configured_channels(app)
-        server = web.Application()
-        server["optobot"] = app
-        server["channels"] = channels
-        server.router.add_get("/healthz", healthz)
-        server.router.add_get("/metrics", metrics_endpoint)
-        for channel in channels:
-            channel.install(server)
+        server = http_app(app, channels)
         runner = web.AppRunner(server, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, settings.http_host, settings.http_port)

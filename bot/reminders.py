@@ -1,0 +1,99 @@
+"""Reminders before a training, queued in the outbox by a small periodic scheduler.
+
+Each pass looks for confirmed seats of trainings that start within
+``settings.reminder_hours`` and queues one message per registration under the key
+``reminder:<uid>``: a second pass, a second worker or a restart finds the row and queues
+nothing. Whoever registered inside that window just got a confirmation and is left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.settings import Settings
+from bot.storage import Database, Registration, Training
+from bot.templates import Templates
+from bot.training_notices import TrainingNotices
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 60.0
+
+
+async def queue_due_reminders(
+    database: Database, settings: Settings, templates: Templates, *, now: datetime
+) -> int:
+    """Queue the reminders that are due; how many new ones were queued."""
+    window = timedelta(hours=settings.reminder_hours)
+    async with database.transaction() as session:
+        query = (
+            select(Registration, Training)
+            .join(Training, Registration.training_id == Training.id)
+            .where(
+                Registration.status == "confirmed",
+                Training.status != "cancelled",
+                Training.starts_at > now,
+                Training.starts_at <= now + window,
+            )
+            .order_by(Training.starts_at, Registration.position)
+        )
+        rows = (await session.execute(query)).all()
+        notices = TrainingNotices(session, settings, templates, now)
+        queued = 0
+        for registration, training in rows:
+            if registration.created_at >= training.starts_at - window:
+                continue
+            if await notices.reminder(registration, training):
+                queued += 1
+        return queued
+
+
+class ReminderScheduler:
+    """Runs :func:`queue_due_reminders` every ``interval`` seconds until stopped."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        templates: Templates,
+        clock: Callable[[], datetime],
+        *,
+        interval: float = INTERVAL_SECONDS,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.templates = templates
+        self.clock = clock
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def tick(self) -> int:
+        try:
+            queued = await queue_due_reminders(
+                self.database, self.settings, self.templates, now=self.clock()
+            )
+        except Exception:  # a bad pass must not end the loop; the next one retries
+            log.exception("queueing reminders failed")
+            return 0
+        if queued:
+            log.info("queued %d training reminders", queued)
+        return queued
+
+    async def _run(self) -> None:
+        while True:
+            await self.tick()
+            await asyncio.sleep(self.interval)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="training-reminders")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None

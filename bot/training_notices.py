@@ -1,0 +1,221 @@
+"""What the assistant says about trainings on its own, always through the outbox.
+
+Members hear of a promotion (with the .ics), a moved or cancelled training, a reminder
+and announcements in the chat they last wrote from, in the language they registered in.
+The office hears when a training is full and when someone cancels. Every row has a key
+that names the event, so a retried command or a second worker queues nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.calendar import calendar_attachment
+from bot.delivery.outbox import enqueue, enqueue_replies
+from bot.markdown import to_html, to_plain
+from bot.messages import Choice, Reply
+from bot.registrations import Booking, Cancellation
+from bot.settings import Settings
+from bot.storage import ChannelIdentity, Member, Registration, Training
+from bot.templates import Templates
+
+ANNOUNCEMENTS_PER_SECOND = 20
+"""Below Telegram's ~30 messages a second to different chats and Slack's posting limits."""
+
+
+async def member_identity(session: AsyncSession, member_id: int | None) -> ChannelIdentity | None:
+    """The chat the member wrote from last: where a message on our own initiative goes."""
+    if member_id is None:
+        return None
+    query = (
+        select(ChannelIdentity)
+        .join(Member)
+        .where(ChannelIdentity.member_id == member_id, Member.forgotten_at.is_(None))
+        .order_by(ChannelIdentity.created_at.desc(), ChannelIdentity.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+@dataclass
+class TrainingNotices:
+    session: AsyncSession
+    settings: Settings
+    templates: Templates
+    now: datetime
+
+    # to members ------------------------------------------------------------------------
+
+    async def to_member(
+        self,
+        registration: Registration,
+        training: Training,
+        template: str,
+        *,
+        key: str,
+        kind: str,
+        calendar: bool = False,
+        due: datetime | None = None,
+        **context: Any,
+    ) -> bool:
+        identity = await member_identity(self.session, registration.member_id)
+        if identity is None:
+            return False
+        language = registration.language
+        text = self.templates.render(
+            language, template, training=training, registration=registration, **context
+        )
+        attachment = (
+            calendar_attachment(training, registration, language=language, now=self.now)
+            if calendar
+            else None
+        )
+        reply = Reply(text, _mine_button(self.templates, language), attachment)
+        return await enqueue_replies(
+            self.session, identity, [reply], key=key, kind=kind, due=due or self.now
+        )
+
+    async def promoted(self, registrations: Sequence[Registration], training: Training) -> None:
+        for registration in registrations:
+            await self.to_member(
+                registration,
+                training,
+                "trainings/promoted",
+                key=f"promoted:{registration.uid}",
+                kind="training_promoted",
+                calendar=True,
+                fee=fee_for(training, registration),
+            )
+
+    async def moved(self, training: Training, registrations: Sequence[Registration]) -> None:
+        stamp = training.starts_at.isoformat()
+        for registration in registrations:
+            await self.to_member(
+                registration,
+                training,
+                "trainings/moved",
+                key=f"moved:{registration.uid}:{stamp}",
+                kind="training_moved",
+                calendar=registration.status == "confirmed",
+            )
+
+    async def cancelled_by_office(
+        self, training: Training, registrations: Sequence[Registration]
+    ) -> None:
+        for registration in registrations:
+            await self.to_member(
+                registration,
+                training,
+                "trainings/cancelled_by_office",
+                key=f"training-cancelled:{registration.uid}",
+                kind="training_cancelled",
+            )
+
+    async def reminder(self, registration: Registration, training: Training) -> bool:
+        return await self.to_member(
+            registration,
+            training,
+            "trainings/reminder",
+            key=f"reminder:{registration.uid}",
+            kind="training_reminder",
+        )
+
+    async def announce(self, training: Training, members: Sequence[Member]) -> int:
+        """One message per opted-in member, spread out in time to respect rate limits."""
+        queued = 0
+        for number, member in enumerate(members):
+            identity = await member_identity(self.session, member.id)
+            if identity is None:
+                continue
+            language = member.language or self.settings.default_language
+            text = self.templates.render(language, "trainings/announcement", training=training)
+            button = Choice(
+                self.templates.render(language, "trainings/button_details"),
+                f"tr:show:{training.id}",
+            )
+            due = self.now + timedelta(seconds=number // ANNOUNCEMENTS_PER_SECOND)
+            if await enqueue_replies(
+                self.session,
+                identity,
+                [Reply(text, (button,))],
+                key=f"announce:{training.id}:{member.id}",
+                kind="training_announcement",
+                due=due,
+            ):
+                queued += 1
+        return queued
+
+    # to the office ---------------------------------------------------------------------
+
+    async def to_staff(self, template: str, *, key: str, kind: str, **context: Any) -> int:
+        """One row per configured staff target; the notices are short, so no staff card."""
+        language = self.settings.default_language
+        text = self.templates.render(language, template, **context)
+        queued = 0
+        for target in self.settings.staff_targets():
+            payload: dict[str, Any]
+            if target == "email":
+                subject = to_plain(text.splitlines()[0])
+                payload = {
+                    "to": self.settings.office_email or "",
+                    "subject": subject,
+                    "text": to_plain(text),
+                    "html": to_html(text),
+                }
+            else:
+                settings = self.settings
+                chat = (
+                    settings.staff_slack_channel
+                    if target == "slack"
+                    else settings.staff_telegram_chat_id
+                )
+                payload = {
+                    "channel": target,
+                    "chat_id": str(chat),
+                    "replies": [{"text": text, "choices": []}],
+                }
+            if await enqueue(
+                self.session,
+                key=f"{key}:{target}",
+                target=target,
+                kind=kind,
+                payload=payload,
+                due=self.now,
+            ):
+                queued += 1
+        return queued
+
+    async def after_booking(self, booking: Booking) -> None:
+        if booking.filled_last_seat and booking.training and booking.registration:
+            await self.to_staff(
+                "trainings/staff_full",
+                key=f"training-full:{booking.registration.uid}",
+                kind="training_full",
+                training=booking.training,
+            )
+
+    async def after_cancellation(self, cancellation: Cancellation) -> None:
+        registration, training = cancellation.registration, cancellation.training
+        await self.to_staff(
+            "trainings/staff_cancelled",
+            key=f"registration-cancelled:{registration.uid}",
+            kind="registration_cancelled",
+            training=training,
+            registration=registration,
+            promoted=cancellation.promoted,
+        )
+        await self.promoted(cancellation.promoted, training)
+
+
+def fee_for(training: Training, registration: Registration) -> float:
+    return training.fee_member if registration.is_member else training.fee_non_member
+
+
+def _mine_button(templates: Templates, language: str) -> tuple[Choice, ...]:
+    return (Choice(templates.render(language, "trainings/button_mine"), "tr:mine"),)

@@ -1,0 +1,163 @@
+"""The trainings in the database: sync from the catalogue and what members may see.
+
+Sync never touches a registration: changed seats or dates apply (more seats promote the
+waiting list), a training gone from the file is deleted only when nobody registered,
+otherwise it is kept out of the catalogue and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.registrations import ACTIVE, count, lock_training, promote
+from bot.storage import Registration, Training
+from knowledge.catalogue import CatalogueTraining
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    kept: dict[str, int] = field(default_factory=dict)  # removed from file, has registrations
+    overbooked: dict[str, int] = field(default_factory=dict)  # fewer seats than confirmed
+    promoted: list[Registration] = field(default_factory=list)
+    moved: list[Training] = field(default_factory=list)  # dates changed, registrants told
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A training as a member sees it in the list: with the seats still free."""
+
+    training: Training
+    free: int
+    waiting: int
+
+
+async def sync(
+    session: AsyncSession, catalogue: Sequence[CatalogueTraining], *, now: datetime
+) -> SyncReport:
+    report = SyncReport()
+    wanted = {item.id: item for item in catalogue}
+    for item in catalogue:
+        training = await lock_training(session, item.id)
+        if training is None:
+            session.add(Training(id=item.id, **_columns(item), updated_at=now))
+            report.added.append(item.id)
+            continue
+        moved = (training.starts_at, training.ends_at) != (item.starts_at, item.ends_at)
+        changed = _apply(training, item)
+        if not changed:
+            report.unchanged.append(item.id)
+            continue
+        training.updated_at = now
+        report.updated.append(item.id)
+        if moved and training.status != "cancelled":
+            report.moved.append(training)
+        await session.flush()
+        if training.status != "cancelled":
+            report.promoted += await promote(session, training, now=now)
+        confirmed = await count(session, training.id, "confirmed")
+        if confirmed > training.seats:
+            report.overbooked[training.id] = confirmed - training.seats
+    await session.flush()
+    stored = (await session.execute(select(Training))).scalars().all()
+    for training in stored:
+        if training.id in wanted:
+            continue
+        registered = await session.scalar(
+            select(func.count()).where(Registration.training_id == training.id)
+        )
+        if registered:
+            training.in_catalogue = False
+            report.kept[training.id] = int(registered)
+        else:
+            await session.execute(delete(Training).where(Training.id == training.id))
+            report.deleted.append(training.id)
+    return report
+
+
+def _columns(item: CatalogueTraining) -> dict[str, object]:
+    return {
+        "topic": item.topic,
+        "texts": {"title": item.title, "description": item.description},
+        "starts_at": item.starts_at,
+        "ends_at": item.ends_at,
+        "timezone": item.timezone,
+        "place": item.place,
+        "online": item.online,
+        "language": item.language,
+        "seats": item.seats,
+        "fee_member": item.fee_member,
+        "fee_non_member": item.fee_non_member,
+        "currency": item.currency,
+        "deadline": item.deadline,
+        "in_catalogue": True,
+    }
+
+
+def _apply(training: Training, item: CatalogueTraining) -> bool:
+    """Copy the catalogue's values; True when anything changed. Status stays the office's."""
+    changed = False
+    for name, value in _columns(item).items():
+        if getattr(training, name) != value:
+            setattr(training, name, value)
+            changed = True
+    return changed
+
+
+async def upcoming(
+    session: AsyncSession, *, now: datetime, topic: str | None = None
+) -> list[Listed]:
+    """Trainings members can still look at: in the catalogue, not cancelled, not begun."""
+    query = (
+        select(Training)
+        .where(
+            Training.in_catalogue.is_(True),
+            Training.status != "cancelled",
+            Training.starts_at > now,
+        )
+        .order_by(Training.starts_at, Training.id)
+    )
+    if topic:
+        query = query.where(Training.topic == topic)
+    trainings = list((await session.execute(query)).scalars())
+    counts = await _counts(session, [t.id for t in trainings])
+    return [
+        Listed(
+            t,
+            max(t.seats - counts.get((t.id, "confirmed"), 0), 0),
+            counts.get((t.id, "waiting"), 0),
+        )
+        for t in trainings
+    ]
+
+
+async def listed(session: AsyncSession, training_id: str) -> Listed | None:
+    training = await session.get(Training, training_id)
+    if training is None:
+        return None
+    counts = await _counts(session, [training_id])
+    free = max(training.seats - counts.get((training_id, "confirmed"), 0), 0)
+    return Listed(training, free, counts.get((training_id, "waiting"), 0))
+
+
+async def topics(session: AsyncSession, *, now: datetime) -> list[str]:
+    return sorted({item.training.topic for item in await upcoming(session, now=now)})
+
+
+async def _counts(session: AsyncSession, ids: Sequence[str]) -> dict[tuple[str, str], int]:
+    if not ids:
+        return {}
+    query = (
+        select(Registration.training_id, Registration.status, func.count())
+        .where(Registration.training_id.in_(ids), Registration.status.in_(ACTIVE))
+        .group_by(Registration.training_id, Registration.status)
+    )
+    return {(tid, status): n for tid, status, n in await session.execute(query)}

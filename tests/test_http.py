@@ -1,0 +1,56 @@
+"""/healthz and /metrics of the one HTTP server."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import App
+from bot.server import http_app
+from bot.storage import Database
+from tests.conversation import Conversation
+
+
+class StubChannel:
+    """A channel whose running state the test sets (the real ones have their own tests)."""
+
+    name = "telegram"
+
+    def __init__(self, running: bool) -> None:
+        self.running = running
+
+    def install(self, server: web.Application) -> None:
+        pass
+
+
+async def get(app: App, path: str, running: bool = True) -> tuple[int, str]:
+    async with TestClient(TestServer(http_app(app, [StubChannel(running)]))) as client:  # type: ignore[list-item]
+        response = await client.get(path)
+        return response.status, await response.text()
+
+
+async def test_healthz_reports_database_channels_and_outbox(app: App) -> None:
+    status, body = await get(app, "/healthz")
+    assert status == 200
+    assert '"database": "ok"' in body and '"telegram": true' in body and '"outbox"' in body
+
+
+async def test_healthz_is_503_when_a_channel_is_down(app: App) -> None:
+    status, body = await get(app, "/healthz", running=False)
+    assert status == 503 and '"status": "unavailable"' in body
+
+
+async def test_healthz_is_503_when_the_database_is_gone(app: App) -> None:
+    await app.database.dispose()
+    gone = app.database.url.set(database="/")  # a directory: sqlite cannot open it
+    app.services.database = Database(gone.render_as_string(hide_password=False))
+    status, body = await get(app, "/healthz")
+    assert status == 503 and "error" in body
+
+
+async def test_metrics_count_updates_by_channel(app: App) -> None:
+    await Conversation(app.assistant, channel="telegram", user="42").say("/help")
+    status, body = await get(app, "/metrics")
+    assert status == 200
+    assert 'optobot_updates_total{channel="telegram"}' in body
+    assert "optobot_handler_seconds_bucket" in body and "optobot_outbox" in body
