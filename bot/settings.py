@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     knowledge_dir: Path = KNOWLEDGE_DIR
     default_language: Language = "de"
+    staff_language: Language = "de"  # staff cards, e-mails and notices to the office
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -91,7 +92,7 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: Any) -> Any:
         return _id_list(value)
 
-    @field_validator("default_language", mode="before")
+    @field_validator("default_language", "staff_language", mode="before")
     @classmethod
     def _lower_language(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value

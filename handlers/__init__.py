@@ -11,12 +11,21 @@ from bot.turn import Services
 from handlers.commands import Commands
 from handlers.dialogue import ActiveForm
 from handlers.fallback import Fallback
+from handlers.ideas import Ideas
+from handlers.staff import StaffActions
 from handlers.trainings import Trainings
 
 
 def build_handlers(services: Services) -> list[Handler]:
     """Commands first, then a running form, then the capabilities, then the fallback."""
-    return [Commands(), ActiveForm(), Trainings(services), Fallback()]
+    return [
+        Commands(),
+        ActiveForm(),
+        StaffActions(),
+        Trainings(services),
+        Ideas(services),
+        Fallback(),
+    ]
 
 
 __all__ = ["build_handlers"]

@@ -68,6 +68,11 @@ async def enqueue_replies(
     return await enqueue(session, key=key, target="member", kind=kind, payload=payload, due=due)
 
 
+def replies_to_json(replies: Sequence[Reply]) -> list[dict[str, Any]]:
+    """Replies as a payload's ``replies`` list, for rows addressed to a staff chat."""
+    return [_reply_to_json(reply) for reply in replies]
+
+
 def replies_from_payload(payload: dict[str, Any]) -> list[Reply]:
     return [_reply_from_json(item) for item in payload.get("replies", [])]
 

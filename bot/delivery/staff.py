@@ -1,0 +1,131 @@
+"""What the office receives about a lead, per target, in the staff language.
+
+Slack and Telegram get the card as a serialised :class:`~bot.messages.Reply` (Markdown and
+the Claim · Contacted · Close buttons) that the channel's Sender renders and escapes for its
+platform; e-mail gets a subject, plain text and HTML (autoescaped). Member text always goes
+into the Markdown through the ``md`` filter, so it arrives literally on every target.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.outbox import enqueue, replies_to_json
+from bot.markdown import to_plain
+from bot.messages import Choice, Reply
+from bot.settings import Settings
+from bot.storage import Lead
+from bot.templates import Templates
+from bot.turn import Services
+
+BUTTONS = {
+    "new": ("claim", "contacted", "close"),
+    "claimed": ("contacted", "close"),
+    "contacted": ("close",),
+    "closed": (),
+}
+VERB_STATUS = {"claim": "claimed", "contacted": "contacted", "close": "closed"}
+PLAIN_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)*\.[a-zA-Z]{2,}$")
+"""Only addresses this plain become a mailto link; anything else is shown as text."""
+
+
+def rows(templates: Templates, language: str, lead: Lead) -> list[tuple[str, str]]:
+    """The lead's fields as (label, text): the snapshot taken at submission, else raw."""
+    if lead.fields.get("_display"):
+        return [(str(label), str(text)) for label, text in lead.fields["_display"]]
+    shown = []
+    for name, value in lead.fields.items():
+        if name.startswith("_") or value in (None, "", []):
+            continue
+        label = (
+            templates.render_block(language, "staff/labels", f"label_{name}")
+            if templates.has_block(language, "staff/labels", f"label_{name}")
+            else name
+        )
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        shown.append((label, text))
+    return shown
+
+
+def _context(templates: Templates, settings: Settings, lead: Lead) -> dict[str, Any]:
+    language = settings.staff_language
+    email = str(lead.fields.get("email") or "")
+    return {
+        "lead": lead,
+        "rows": rows(templates, language, lead),
+        "member_language": templates.render(language, "language_name", code=lead.language),
+        "mailto": email if PLAIN_EMAIL.match(email) else None,
+    }
+
+
+def lead_card(templates: Templates, settings: Settings, lead: Lead) -> Reply:
+    """The staff message of a lead, with the buttons its status still allows."""
+    language = settings.staff_language
+    text = templates.render(language, "staff/lead", **_context(templates, settings, lead))
+    choices = tuple(
+        Choice(templates.render(language, f"staff/button_{verb}"), f"lead:{verb}:{lead.ref}")
+        for verb in BUTTONS[lead.status]
+    )
+    return Reply(text, choices)
+
+
+@cache
+def _html_environment(directories: tuple[str, ...]) -> Environment:
+    """E-mail HTML needs HTML escaping, not Markdown escaping: its own environment."""
+    return Environment(
+        loader=FileSystemLoader(directories),
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def lead_email(templates: Templates, settings: Settings, lead: Lead) -> dict[str, str]:
+    language = settings.staff_language
+    context = _context(templates, settings, lead)
+    card = templates.render(language, "staff/lead", **context)
+    footer = templates.render(language, "email/lead_footer", **context)
+    html = _html_environment(tuple(str(d) for d in templates.directories)).get_template(
+        f"{language}/email/lead_html.j2"
+    )
+    return {
+        "to": settings.office_email or "",
+        "subject": templates.render(language, "email/lead_subject", **context),
+        "text": to_plain(f"{card}\n\n{footer}"),
+        "html": html.render(lang=language, office=settings.office, **context),
+        "reply_to": context["mailto"] or "",
+    }
+
+
+def staff_payload(templates: Templates, settings: Settings, lead: Lead, target: str) -> dict:
+    if target == "email":
+        return lead_email(templates, settings, lead)
+    chat_id = settings.staff_slack_channel if target == "slack" else settings.staff_telegram_chat_id
+    return {
+        "channel": target,
+        "chat_id": str(chat_id),
+        "replies": replies_to_json([lead_card(templates, settings, lead)]),
+    }
+
+
+async def notify_staff(session: AsyncSession, services: Services, lead: Lead) -> list[str]:
+    """One outbox row per configured target; the key makes a second call a no-op."""
+    queued = []
+    for target in services.settings.staff_targets():
+        payload = staff_payload(services.templates, services.settings, lead, target)
+        if await enqueue(
+            session,
+            key=f"lead:{lead.ref}:{target}",
+            target=target,
+            kind=f"lead_{lead.kind}",
+            payload=payload,
+            due=services.clock(),
+        ):
+            queued.append(target)
+    return queued

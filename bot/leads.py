@@ -1,0 +1,168 @@
+"""Leads for the office: project ideas and forwarded questions.
+
+A lead is committed with a readable reference (``IDEA-2026-0007``, ``Q-2026-0001``) in the
+same transaction that puts its staff messages into the outbox, so nothing is sent about a
+lead that is not stored, and nothing stored goes unannounced. Its status only moves
+forward: new → claimed → contacted → closed; the member hears when someone takes it up
+and when it is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.outbox import enqueue_replies
+from bot.delivery.staff import notify_staff
+from bot.messages import Reply
+from bot.storage import ChannelIdentity, Lead, LeadCounter, Member
+from bot.turn import Services
+
+STATUSES = ("new", "claimed", "contacted", "closed")
+KINDS = {"idea": "IDEA", "question": "Q"}
+CONTACT_FIELDS = ("organisation", "contact_name", "email", "phone")
+NOTIFIED = ("claimed", "closed")
+"""The changes a member is told about; 'contacted' they noticed themselves."""
+
+
+class LeadError(Exception):
+    """A request the lead cannot follow; ``reason`` names the template that explains it."""
+
+    def __init__(self, reason: str, lead: Lead | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.lead = lead
+
+
+async def next_ref(session: AsyncSession, kind: str, now: datetime) -> str:
+    """The next number of this kind and year, counted in the database (safe for workers)."""
+    prefix = f"{KINDS[kind]}-{now.year}"
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(LeadCounter).values(prefix=prefix, last=0).on_conflict_do_nothing()
+    )
+    number = await session.execute(
+        update(LeadCounter)
+        .where(LeadCounter.prefix == prefix)
+        .values(last=LeadCounter.last + 1)
+        .returning(LeadCounter.last)
+    )
+    return f"{prefix}-{number.scalar_one():04d}"
+
+
+async def create_lead(
+    session: AsyncSession,
+    services: Services,
+    *,
+    kind: str,
+    member: Member,
+    channel: str,
+    language: str,
+    fields: dict[str, Any],
+    display: Sequence[tuple[str, str]] | None = None,
+    consent_at: datetime | None = None,
+    consent_version: str | None = None,
+) -> Lead:
+    """Store the lead, remember the contact data on the member, queue the staff messages.
+
+    ``display`` is the lead as the office reads it (label, text) in the staff language,
+    frozen at submission; without it the staff templates label the raw fields.
+    """
+    now = services.clock()
+    stored = dict(fields)
+    if display is not None:
+        stored["_display"] = [list(row) for row in display]
+    lead = Lead(
+        ref=await next_ref(session, kind, now),
+        kind=kind,
+        member_id=member.id,
+        channel=channel,
+        language=language,
+        fields=stored,
+        status="new",
+        consent_at=consent_at,
+        consent_version=consent_version,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(lead)
+    for name in CONTACT_FIELDS:
+        if fields.get(name):
+            setattr(member, name, fields[name])
+    await session.flush()
+    await notify_staff(session, services, lead)
+    return lead
+
+
+async def find_lead(session: AsyncSession, ref: str, *, lock: bool = False) -> Lead | None:
+    query = select(Lead).where(Lead.ref == ref.strip().upper())
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def set_status(
+    session: AsyncSession,
+    services: Services,
+    lead: Lead,
+    status: str,
+    *,
+    by: str | None,
+    force: bool = False,
+) -> bool:
+    """Move the lead forward (``force``: any way); False when it is there already.
+
+    The member is told when it is claimed and when it is closed.
+    """
+    if status not in STATUSES:
+        raise LeadError("unknown_status", lead)
+    if status == "claimed" and lead.assignee and by and lead.assignee != by and not force:
+        raise LeadError("taken", lead)
+    if lead.status == status:
+        return False
+    if STATUSES.index(status) < STATUSES.index(lead.status) and not force:
+        raise LeadError("backwards", lead)
+    now = services.clock()
+    lead.status = status
+    lead.updated_at = now
+    if by and (status == "claimed" or not lead.assignee):
+        lead.assignee = by
+    if status == "claimed":
+        lead.claimed_at = now
+    elif status == "contacted":
+        lead.contacted_at = now
+    elif status == "closed":
+        lead.closed_at = now
+    if status in NOTIFIED:
+        await _tell_member(session, services, lead, status)
+    return True
+
+
+async def _tell_member(session: AsyncSession, services: Services, lead: Lead, status: str) -> None:
+    if lead.member_id is None:
+        return
+    identity = (
+        await session.execute(
+            select(ChannelIdentity)
+            .where(ChannelIdentity.member_id == lead.member_id)
+            .where(ChannelIdentity.channel == lead.channel)
+        )
+    ).scalar_one_or_none()
+    if identity is None:
+        return
+    member = await session.get(Member, lead.member_id)
+    language = (member.language if member else None) or lead.language
+    text = services.templates.render(language, f"ideas/lead_{status}", lead=lead)
+    await enqueue_replies(
+        session,
+        identity,
+        [Reply(text)],
+        key=f"lead:{lead.ref}:member:{status}",
+        kind=f"lead_{status}",
+        due=services.clock(),
+    )

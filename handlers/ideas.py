@@ -1,0 +1,161 @@
+"""Project ideas for international R&D cooperations: the guided dialogue that makes a lead.
+
+Started by ``/idea`` (``/idee``), the "idea:start" button (the /start menu, the FAQ entry
+``cooperation-submit-idea``) or a plain statement such as "ich habe eine Projektidee".
+The form engine does the asking; on confirm the lead is stored with its staff messages
+queued in the same transaction, and the member gets the reference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.forms import QUESTION_START, Form, Step
+from bot.leads import create_lead
+from bot.messages import Choice, Reply
+from bot.turn import Services, Turn
+
+COMMANDS = {"idea", "idee", "projektidee"}
+ACTION = "idea:start"
+PHRASES = re.compile(
+    r"\b(projekt-?idee|project idea|idea for a (joint )?project|idee für ein (gemeinsames )?"
+    r"projekt|kooperationsidee|find(ing)? a partner|looking for a partner|"
+    r"(suchen|finden) (einen |eine )?(kooperations)?partner|kooperationspartner (suchen|finden))",
+    re.IGNORECASE,
+)
+NOT_PROGRAMMES = {"funding-overview", "funding-application-help"}
+"""Funding entries that explain funding in general rather than name a programme."""
+CONSENT_VERSION = "idea-2026-11"
+
+
+@cache
+def _funding_entries(directory: Path) -> tuple[tuple[str, dict[str, str]], ...]:
+    """(id, {language: title}) of the knowledge base's funding programmes, in file order."""
+    entries = []
+    for path in sorted(directory.glob("funding-*.yaml")):
+        entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if entry["id"] in NOT_PROGRAMMES:
+            continue
+        entries.append((entry["id"], {lang: entry[lang]["title"] for lang in ("de", "en")}))
+    return tuple(entries)
+
+
+def funding_options(turn: Turn) -> list[tuple[str, str]]:
+    directory = turn.services.settings.knowledge_dir / "entries"
+    options = [(entry, titles[turn.language]) for entry, titles in _funding_entries(directory)]
+    advise = turn.services.templates.render_block(turn.language, "forms/idea", "opt_funding_advise")
+    return [*options, ("advise", advise)]
+
+
+def _member(field: str) -> Any:
+    return lambda turn: getattr(turn.member, field)
+
+
+STEPS = (
+    Step("title", min_length=5, max_length=120),
+    Step(
+        "field",
+        "choice",
+        options=(
+            "materials",
+            "precision",
+            "laser",
+            "optoelectronics",
+            "metrology",
+            "sensors",
+            "other",
+        ),
+    ),
+    Step(
+        "regions",
+        "multichoice",
+        options=("usa", "quebec", "ontario", "japan", "korea", "open"),
+    ),
+    Step("partner", "choice", options=("industry", "research", "both", "unknown")),
+    Step("description", min_length=20, max_length=2000),
+    Step("stage", "choice", options=("idea", "concept", "prototype", "adaptation")),
+    Step("funding", "choice", options=funding_options),
+    Step(
+        "timeline",
+        "choice",
+        options=("this_year", "next_year", "open"),
+        free_text=True,
+        min_length=2,
+        max_length=200,
+    ),
+    Step("organisation", min_length=2, max_length=200, prefill=_member("organisation")),
+    Step("contact_name", min_length=2, max_length=200, prefill=_member("contact_name")),
+    Step("email", "email", max_length=320, prefill=_member("email")),
+    Step("phone", "phone", optional=True, prefill=_member("phone")),
+    Step("consent", "consent"),
+)
+
+
+def staff_rows(turn: Turn, form: Form, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The answers as the office reads them: labels in the staff language."""
+    assert turn.services.forms is not None
+    staff = dataclasses.replace(turn, language=turn.services.settings.staff_language)
+    return [
+        (
+            form.block(staff, f"label_{step.name}"),
+            turn.services.forms.display(staff, form, step, data.get(step.name)),
+        )
+        for step in form.steps
+        if step.kind != "consent"
+    ]
+
+
+async def submit(turn: Turn, data: dict[str, Any]) -> list[Reply]:
+    form = IDEA_FORM
+    fields = {step.name: data.get(step.name) for step in form.steps if step.kind != "consent"}
+    consent_at = data.get("consent_at")
+    lead = await create_lead(
+        turn.session,
+        turn.services,
+        kind="idea",
+        member=turn.member,
+        channel=turn.incoming.channel,
+        language=turn.language,
+        fields=fields,
+        display=staff_rows(turn, form, data),
+        consent_at=datetime.fromisoformat(consent_at) if consent_at else turn.now,
+        consent_version=CONSENT_VERSION,
+    )
+    notified = bool(turn.services.settings.staff_targets())
+    return [turn.reply("ideas/submitted", ref=lead.ref, notified=notified)]
+
+
+IDEA_FORM = Form("idea", STEPS, on_confirm=submit)
+
+
+class Ideas:
+    """Starts the idea form; the running form itself is the ActiveForm handler's."""
+
+    def __init__(self, services: Services) -> None:
+        if services.forms is not None:
+            services.forms.register(IDEA_FORM)
+
+    def check(self, turn: Turn) -> bool:
+        if turn.incoming.action is not None:
+            return turn.incoming.action == ACTION
+        command = turn.incoming.command
+        if command is not None:
+            return command[0] in COMMANDS
+        text = turn.text
+        return (
+            bool(PHRASES.search(text)) and not text.endswith("?") and not QUESTION_START.match(text)
+        )
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        assert turn.services.forms is not None
+        return await turn.services.forms.start(turn, IDEA_FORM.name)
+
+    def menu(self, turn: Turn) -> Choice | None:
+        return turn.choice("ideas/menu", ACTION)

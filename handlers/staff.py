@@ -1,0 +1,46 @@
+"""The staff buttons of a lead card: Claim · Contacted · Close (``lead:<verb>:<ref>``).
+
+Channel-agnostic: any channel that carries the action here gets back the updated card as a
+``Reply(edit=True)`` to replace the pressed message. Whether the presser is staff is checked
+against the configured ids on every press, never remembered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.delivery.staff import VERB_STATUS, lead_card
+from bot.leads import LeadError, find_lead, set_status
+from bot.messages import Reply
+from bot.storage import Lead
+from bot.turn import Turn
+
+PREFIX = "lead:"
+
+
+class StaffActions:
+    def check(self, turn: Turn) -> bool:
+        return (turn.incoming.action or "").startswith(PREFIX)
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        if not turn.is_staff:
+            return [turn.reply("staff/not_staff", notice=True)]
+        _, verb, ref = [*(turn.incoming.action or "").split(":", 2), "", ""][:3]
+        status = VERB_STATUS.get(verb)
+        lead = await find_lead(turn.session, ref, lock=True)
+        if status is None or lead is None:
+            return [turn.reply("staff/unknown_lead", notice=True, ref=ref)]
+        name = turn.incoming.display_name or turn.incoming.user_id
+        try:
+            await set_status(turn.session, turn.services, lead, status, by=name)
+        except LeadError as refused:
+            return [
+                turn.reply(f"staff/{refused.reason}", notice=True, lead=lead),
+                self._card(turn, lead),
+            ]
+        return [self._card(turn, lead)]
+
+    @staticmethod
+    def _card(turn: Turn, lead: Lead) -> Reply:
+        card = lead_card(turn.services.templates, turn.services.settings, lead)
+        return dataclasses.replace(card, edit=True)
