@@ -1,0 +1,49 @@
+"""Data kept only as long as it serves: the periodic clean-up behind the privacy promise.
+
+- question texts are anonymised after ``question_retention_days`` (the decision and the
+  matched entry stay, for the office's statistics);
+- dialogue state idle longer than ``dialogue_expiry_days`` is removed;
+- event ids are kept for a week, long past any platform's redelivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+
+from bot.settings import Settings
+from bot.storage import Database, DialogueState, ProcessedEvent, QuestionLog
+
+log = logging.getLogger(__name__)
+EVENT_IDS_KEPT = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    questions_anonymised: int
+    dialogues_removed: int
+    event_ids_removed: int
+
+
+async def clean_up(database: Database, settings: Settings, now: datetime) -> Cleaned:
+    questions_before = now - timedelta(days=settings.question_retention_days)
+    dialogues_before = now - timedelta(days=settings.dialogue_expiry_days)
+    async with database.transaction() as session:
+        questions = await session.execute(
+            update(QuestionLog)
+            .where(QuestionLog.created_at < questions_before, QuestionLog.anonymised_at.is_(None))
+            .values(text=None, member_id=None, anonymised_at=now)
+        )
+        dialogues = await session.execute(
+            delete(DialogueState).where(DialogueState.updated_at < dialogues_before)
+        )
+        events = await session.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.created_at < now - EVENT_IDS_KEPT)
+        )
+    cleaned = Cleaned(questions.rowcount, dialogues.rowcount, events.rowcount)  # type: ignore[attr-defined]
+    if any(vars(cleaned).values()):
+        log.info("retention: %s", cleaned)
+    return cleaned
