@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from bot.server import NoChannelConfigured, serve
+from bot.server import ChannelStartError, NoChannelConfigured, serve
 from bot.settings import Settings
 
 
@@ -26,4 +26,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except NoChannelConfigured as error:
         print(f"optobot serve: {error}", file=sys.stderr)
         return 2
+    except ChannelStartError as error:
+        print(f"optobot serve: {error}", file=sys.stderr)
+        return 1
     return 0
