@@ -1,0 +1,483 @@
+"""The Slack channel: Bolt's AsyncApp turns events and actions into Incoming; replies go
+out as Block Kit through the Web API.
+
+HTTP mode (``SLACK_SIGNING_SECRET``) answers ``POST /slack/events`` of the one server of
+``serve``; with ``SLACK_APP_TOKEN`` the same app runs over Socket Mode. Bolt checks the
+signature and the five-minute window and acknowledges first; the work happens after the
+ack (``process_before_response=False``), so Slack never waits more than its 3 seconds.
+Every event goes to the Assistant with Slack's own id (the envelope's ``event_id``, or the
+press's ``action_ts`` and user), so a retried delivery gets no second reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+
+from bot import language
+from bot.app import App
+from bot.channels import slack_blocks as blocks
+from bot.channels.slack_home import home_markdown
+from bot.forms import SUBMIT, Form
+from bot.markdown import to_mrkdwn, to_plain
+from bot.messages import Incoming, Reply
+from bot.settings import Settings
+from bot.storage import ChannelIdentity, DialogueState, Member
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "slack"
+EVENTS_PATH = "/slack/events"
+IDEA_FORM = "idea"
+IDEA_SHORTCUT = "optobot_idea"
+"""callback_id of the global shortcut in slack-app-manifest.yaml."""
+PROFILE_TTL = timedelta(minutes=10)
+MEMBER_TEXT = {None, "thread_broadcast", "file_share"}
+"""Message subtypes that are a person writing; edits, joins and deletions are not."""
+MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client, pointed at ``SLACK_API_URL`` when set (tests, proxies)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    options: dict[str, Any] = {"token": token}
+    if settings.slack_api_url:
+        options["base_url"] = settings.slack_api_url
+    client = AsyncWebClient(**options)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+class SlackSender:
+    """Replies → Web API calls. Needs no Bolt app: the outbox uses it for the staff channel
+    and for members' DMs. References returned are ``channel:ts``, for later edits."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._dms: dict[str, str] = {}
+
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
+        channel = await self.dm(chat_id) if _is_user(chat_id) else chat_id
+        return await self.post(channel, replies)
+
+    async def post(
+        self,
+        channel: str,
+        replies: Sequence[Reply],
+        *,
+        thread_ts: str | None = None,
+        user: str | None = None,
+    ) -> list[str]:
+        """Post in order; a notice to a known user is ephemeral, a file goes to their DM."""
+        refs: list[str] = []
+        for reply in replies:
+            if reply.notice and user is not None:
+                await self.client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    text=to_mrkdwn(reply.text),
+                    thread_ts=thread_ts,
+                )
+                continue
+            for message in blocks.messages(reply):
+                response = await self.client.chat_postMessage(
+                    channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
+                )
+                refs.append(f"{response['channel']}:{response['ts']}")
+            if reply.attachment is not None:
+                await self._upload(channel, reply, user)
+        return refs
+
+    async def edit(self, ref: str, reply: Reply) -> None:
+        """Replace a message sent before (a staff card that changed) by reference."""
+        channel, _, ts = ref.partition(":")
+        await self.replace(channel, ts, reply)
+
+    async def replace(self, channel: str, ts: str, reply: Reply) -> None:
+        message = blocks.messages(reply)[0]
+        await self.client.chat_update(
+            channel=channel, ts=ts, text=message.text, blocks=message.blocks
+        )
+
+    async def mark_chosen(self, channel: str, ts: str, message: dict[str, Any], note: str) -> None:
+        """Take the buttons off a pressed message, so it cannot be pressed into a stale step."""
+        await self.client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=message.get("text", ""),
+            blocks=blocks.chosen(message.get("blocks", []), note),
+        )
+
+    async def dm(self, user: str) -> str:
+        """The bot's DM with a user (conversations.open), remembered."""
+        if user not in self._dms:
+            response = await self.client.conversations_open(users=user)
+            self._dms[user] = response["channel"]["id"]
+        return self._dms[user]
+
+    async def _upload(self, channel: str, reply: Reply, user: str | None) -> None:
+        attachment = reply.attachment
+        assert attachment is not None
+        target = channel if _is_dm(channel) or user is None else await self.dm(user)
+        await self.client.files_upload_v2(
+            channel=target,
+            content=attachment.content,
+            filename=attachment.filename,
+            title=attachment.filename,
+        )
+
+
+def make_sender(settings: Settings) -> SlackSender:
+    return SlackSender(web_client(settings))
+
+
+def _is_user(chat_id: str) -> bool:
+    return chat_id[:1] in ("U", "W")
+
+
+def _is_dm(channel: str) -> bool:
+    return channel.startswith("D")
+
+
+@dataclass(frozen=True)
+class Profile:
+    locale: str | None
+    name: str | None
+    until: datetime
+
+
+class SlackChannel:
+    """The Slack side of the assistant; ``bolt`` is the AsyncApp with our listeners."""
+
+    name = CHANNEL
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        settings = app.settings
+        self.client = web_client(settings)
+        self.sender = SlackSender(self.client)
+        secret = settings.slack_signing_secret
+        self.app_token = settings.slack_app_token
+        self.bolt = AsyncApp(
+            name="optobot",
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret else "",
+            process_before_response=False,
+            logger=logging.getLogger("bot.channels.slack.bolt"),
+        )
+        self._socket: AsyncSocketModeHandler | None = None
+        self._running = False
+        self._profiles: dict[str, Profile] = {}
+        self._busy: set[asyncio.Task[Any]] = set()
+        self._listen()
+
+    # Channel protocol ------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def install(self, server: web.Application) -> None:
+        """HTTP mode: Slack posts events and interactions to ``/slack/events``."""
+        if self.app_token is None:
+            server.router.add_post(EVENTS_PATH, self.handle_http)
+
+    async def start(self) -> None:
+        if self.app_token is not None:
+            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token.get_secret_value())
+            await self._socket.connect_async()
+        self._running = True
+
+    async def stop(self) -> None:
+        self._running = False
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        await self.idle()
+
+    async def idle(self) -> None:
+        """Wait for the work that runs after the acks (shutdown, tests)."""
+        while self._busy:
+            await asyncio.gather(*self._busy, return_exceptions=True)
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    # listeners -------------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        self.bolt.event("message")(self._on_message)
+        self.bolt.event("app_mention")(self._on_mention)
+        self.bolt.event("app_home_opened")(self._on_home)
+        self.bolt.action(re.compile("^" + re.escape(blocks.CHOICE_PREFIX)))(self._on_press)
+        self.bolt.action(blocks.MODAL_ACTION)(self._on_modal_button)
+        self.bolt.shortcut(IDEA_SHORTCUT)(self._on_shortcut)
+        self.bolt.view_submission(blocks.MODAL_CALLBACK)(self._on_submit)
+        self.bolt.view_closed(blocks.MODAL_CALLBACK)(self._on_closed)
+
+    @asynccontextmanager
+    async def _work(self) -> AsyncIterator[None]:
+        """Tracks the work after an ack; a failure is logged, Slack has its answer already."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._busy.add(task)
+        try:
+            yield
+        except SlackApiError as error:
+            log.error("Slack API call failed: %s", error.response.get("error"))
+        except Exception:
+            log.exception("Slack event failed")
+        finally:
+            self._busy.discard(task)  # type: ignore[arg-type]
+
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """Direct messages; other bots, our own messages and edits are not a member talking."""
+        async with self._work():
+            if (
+                event.get("channel_type") != "im"
+                or event.get("subtype") not in MEMBER_TEXT
+                or event.get("bot_id")
+                or not event.get("user")
+            ):
+                return
+            await self._converse(event, body, private=True, thread_ts=event.get("thread_ts"))
+
+    async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """A mention in a channel is answered in its thread, without the mention itself."""
+        async with self._work():
+            if event.get("bot_id") or not event.get("user"):
+                return
+            thread = event.get("thread_ts") or event["ts"]
+            await self._converse(event, body, private=False, thread_ts=thread)
+
+    async def _converse(
+        self, event: dict[str, Any], body: dict[str, Any], *, private: bool, thread_ts: str | None
+    ) -> None:
+        user, channel = event["user"], event["channel"]
+        profile = await self._profile(user)
+        incoming = Incoming(
+            channel=CHANNEL,
+            user_id=user,
+            chat_id=channel,
+            event_id=str(body.get("event_id") or f"{channel}:{event.get('ts')}"),
+            text=MENTION.sub("", event.get("text") or "").strip(),
+            locale=profile.locale,
+            private=private,
+            display_name=profile.name,
+            extras={"thread_ts": thread_ts, "team_id": body.get("team_id")},
+        )
+        replies = await self.app.assistant.handle(incoming)
+        await self.sender.post(channel, replies, thread_ts=thread_ts, user=user)
+
+    async def _on_press(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A button of a reply: the Assistant answers, and the pressed message loses its
+        buttons (or becomes the answer, for an ``edit`` reply such as a claimed lead)."""
+        await ack()
+        async with self._work():
+            user = body["user"]["id"]
+            container = body.get("container") or {}
+            message = body.get("message") if container.get("type") == "message" else None
+            if message is not None:
+                channel = container.get("channel_id") or body["channel"]["id"]
+            else:
+                channel = await self.sender.dm(user)
+            thread_ts = message.get("thread_ts") if message else None
+            profile = await self._profile(user)
+            incoming = Incoming(
+                channel=CHANNEL,
+                user_id=user,
+                chat_id=channel,
+                event_id=f"{action.get('action_ts')}:{user}",
+                action=action.get("value") or "",
+                locale=profile.locale,
+                private=_is_dm(channel),
+                display_name=profile.name,
+                extras={"thread_ts": thread_ts, "team_id": (body.get("team") or {}).get("id")},
+            )
+            replies = await self.app.assistant.handle(incoming)
+            rest = list(replies)
+            if message is not None and not container.get("is_ephemeral"):
+                rest = await self._settle(channel, message, action, replies)
+            await self.sender.post(channel, rest, thread_ts=thread_ts, user=user)
+
+    async def _settle(
+        self,
+        channel: str,
+        message: dict[str, Any],
+        action: dict[str, Any],
+        replies: Sequence[Reply],
+    ) -> list[Reply]:
+        """Update the pressed message; what is left to post is returned."""
+        edit = next((reply for reply in replies if reply.edit), None)
+        if edit is not None:
+            await self.sender.replace(channel, message["ts"], edit)
+            return [reply for reply in replies if reply is not edit]
+        if replies and not all(reply.notice for reply in replies):
+            label = (action.get("text") or {}).get("text", "")
+            await self.sender.mark_chosen(channel, message["ts"], message, f"✓ {label}")
+        return list(replies)
+
+    async def _on_home(self, event: dict[str, Any]) -> None:
+        async with self._work():
+            if event.get("tab", "home") != "home" or not event.get("user"):
+                return
+            user = event["user"]
+            async with self._context(user) as turn:
+                markdown = await home_markdown(turn)
+                choices = [
+                    turn.choice("menu_ask", "menu:ask"),
+                    turn.choice("slack/button_menu", "menu:start"),
+                ]
+                form = self._form(IDEA_FORM)
+                modal = turn.choice("slack/button_idea", form.name) if form else None
+            await self.client.views_publish(
+                user_id=user, view=blocks.home_view(markdown, choices, modal)
+            )
+
+    async def _on_modal_button(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        async with self._work():
+            await self._open_modal(body, action.get("value") or IDEA_FORM)
+
+    async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        async with self._work():
+            await self._open_modal(body, IDEA_FORM)
+
+    async def _open_modal(self, body: dict[str, Any], name: str) -> None:
+        user = body["user"]["id"]
+        form = self._form(name)
+        async with self._context(user) as turn:
+            if form is None:
+                unavailable = turn.reply("slack/modal_unavailable")
+            else:
+                view = blocks.form_modal(turn, form, self._modal_texts(turn))
+        if form is None:
+            await self.sender.post(await self.sender.dm(user), [unavailable])
+            return
+        await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def _on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Checked before the ack, so problems show in the modal; then stored like the
+        chat dialogue's confirm, and the answer comes to the member's DM."""
+        user = body["user"]["id"]
+        form = self._form(blocks.form_name(view) or "")
+        if form is None:
+            await ack()
+            return
+        answers = blocks.form_answers(form, view)
+        async with self._context(user) as turn:
+            forms = turn.services.forms
+            assert forms is not None
+            _, problems = forms.check(turn, form, answers)
+        if problems:
+            errors = {step: to_plain(text) for step, text in problems.items()}
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        async with self._work():
+            channel = await self.sender.dm(user)
+            profile = await self._profile(user)
+            incoming = Incoming(
+                channel=CHANNEL,
+                user_id=user,
+                chat_id=channel,
+                event_id=f"view:{view.get('id')}:{body.get('trigger_id') or view.get('hash')}",
+                action=SUBMIT,
+                locale=profile.locale,
+                private=True,
+                display_name=profile.name,
+                extras={"form": form.name, "answers": answers},
+            )
+            replies = await self.app.assistant.handle(incoming)
+            await self.sender.post(channel, replies, user=user)
+
+    async def _on_closed(self, ack: Any) -> None:
+        await ack()
+
+    # helpers -----------------------------------------------------------------------------
+
+    def _form(self, name: str) -> Form | None:
+        forms = self.app.services.forms
+        return forms.forms.get(name) if forms is not None else None
+
+    def _modal_texts(self, turn: Turn) -> blocks.ModalTexts:
+        return blocks.ModalTexts(
+            title=turn.render("slack/modal_title"),
+            submit=turn.render("slack/modal_submit"),
+            close=turn.render("slack/modal_close"),
+            placeholder=turn.render("slack/modal_placeholder"),
+        )
+
+    async def _profile(self, user: str) -> Profile:
+        """Locale and name from users.info, kept a few minutes; without it, detection."""
+        now = self.app.services.clock()
+        cached = self._profiles.get(user)
+        if cached is not None and cached.until > now:
+            return cached
+        try:
+            response = await self.client.users_info(user=user, include_locale=True)
+            info = response["user"]
+            name = (info.get("profile") or {}).get("real_name") or info.get("real_name")
+            profile = Profile(info.get("locale"), name, now + PROFILE_TTL)
+        except SlackApiError as error:
+            log.warning("users.info for %s failed: %s", user, error.response.get("error"))
+            profile = Profile(None, None, now)
+        self._profiles[user] = profile
+        return profile
+
+    @asynccontextmanager
+    async def _context(self, user: str) -> AsyncIterator[Turn]:
+        """A turn for drawing a modal or the home tab and checking a modal's answers.
+
+        Nothing is written: a member who never wrote gets an unsaved member, and the
+        dialogue state is a blank one, so a running chat dialogue is left as it is.
+        """
+        profile = await self._profile(user)
+        services = self.app.services
+        async with services.database.transaction() as session:
+            query = (
+                select(ChannelIdentity)
+                .filter_by(channel=CHANNEL, user_id=user)
+                .join(ChannelIdentity.member)
+            )
+            identity = (await session.execute(query)).scalar_one_or_none()
+            if identity is not None:
+                await session.refresh(identity, ["member"])
+                member = identity.member
+            else:
+                member = Member(display_name=profile.name)
+                identity = ChannelIdentity(
+                    channel=CHANNEL, user_id=user, chat_id=user, member=member
+                )
+            lang = language.pick(
+                explicit=member.language if member.language_explicit else None,
+                locale=profile.locale or identity.locale,
+                text=None,
+                previous=member.language,
+                default=services.settings.default_language,
+            )
+            state = DialogueState(channel=CHANNEL, chat_id=user, user_id=user, data={})
+            incoming = Incoming(
+                channel=CHANNEL, user_id=user, chat_id=user, event_id="", locale=profile.locale
+            )
+            yield Turn(incoming, session, member, identity, state, lang, services)
