@@ -1,0 +1,168 @@
+"""The delivery worker against real parts: SMTP (aiosmtpd), SQLite/PostgreSQL, Senders."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.delivery.outbox import enqueue, enqueue_replies
+from bot.delivery.worker import DeliveryWorker, backoff
+from bot.messages import Reply
+from bot.storage import ChannelIdentity, Member, OutboxMessage
+from tests.conversation import Clock
+from tests.delivery.conftest import Mailbox
+from tests.delivery.support import RecordingSender, store_lead
+
+TELEGRAM_STAFF = {"staff_telegram_chat_id": -100200300}
+
+
+async def outbox_rows(app: Any) -> list[OutboxMessage]:
+    async with app.database.transaction() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        return list((await session.execute(query)).scalars())
+
+
+def email_settings(port: int) -> dict[str, Any]:
+    return {
+        "office_email": "office@optonet.example",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "smtp_starttls": False,
+    }
+
+
+async def test_lead_is_mailed_once_with_text_and_html(
+    make_app: Any, clock: Clock, smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, port = smtp
+    app = await make_app(**email_settings(port))
+    ref = await store_lead(app)
+    worker = DeliveryWorker(app.database, app.settings, {}, clock=clock)
+    assert await worker.deliver_due() == 1
+    assert await worker.deliver_due() == 0
+    [message] = mailbox.messages
+    assert mailbox.envelopes[0].rcpt_tos == ["office@optonet.example"]
+    assert ref in message["Subject"] and "Glass drilling" in message["Subject"]
+    assert message["Reply-To"] == "anna@photon.example"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert "Glass drilling with ultrashort pulses" in body and "Photon GmbH" in body
+        assert f"optobot leads show {ref}" in body
+    assert "English" in text  # the member's language, named in the staff language
+    [row] = await outbox_rows(app)
+    assert row.key == f"lead:{ref}:email" and row.status == "sent"
+    assert row.external_ref == message["Message-ID"]
+
+
+async def test_refused_mail_is_retried_after_backoff_and_arrives_once(
+    make_app: Any, clock: Clock, smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, port = smtp
+    mailbox.refuse(1)
+    app = await make_app(**email_settings(port))
+    await store_lead(app)
+    worker = DeliveryWorker(app.database, app.settings, {}, clock=clock)
+    assert await worker.deliver_due() == 0
+    [row] = await outbox_rows(app)
+    assert row.status == "pending" and row.attempts == 1 and "451" in (row.last_error or "")
+    assert row.next_attempt_at == clock.now + backoff(1)
+    assert await worker.deliver_due() == 0  # not due yet
+    clock.advance(seconds=backoff(1).total_seconds())
+    assert await worker.deliver_due() == 1
+    assert await worker.deliver_due() == 0
+    assert len(mailbox.messages) == 1
+    [row] = await outbox_rows(app)
+    assert row.status == "sent" and row.attempts == 2 and row.last_error is None
+
+
+async def test_failing_sender_retries_then_succeeds_and_sends_once(
+    make_app: Any, clock: Clock
+) -> None:
+    app = await make_app(**TELEGRAM_STAFF)
+    ref = await store_lead(app)
+    telegram = RecordingSender("tg")
+    telegram.fail(2)
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    for attempt in (1, 2):
+        assert await worker.deliver_due() == 0
+        clock.advance(seconds=backoff(attempt).total_seconds())
+    assert await worker.deliver_due() == 1
+    clock.advance(hours=5)
+    assert await worker.deliver_due() == 0
+    [(chat_id, [card])] = telegram.sent
+    assert chat_id == "-100200300" and ref in card.text
+    assert [c.action for c in card.choices] == [
+        f"lead:claim:{ref}",
+        f"lead:contacted:{ref}",
+        f"lead:close:{ref}",
+    ]
+    [row] = await outbox_rows(app)
+    assert row.attempts == 3 and row.external_ref == "tg-1"
+
+
+async def test_a_row_is_marked_failed_after_the_last_attempt(make_app: Any, clock: Clock) -> None:
+    app = await make_app(outbox_max_attempts=2, **TELEGRAM_STAFF)
+    await store_lead(app)
+    telegram = RecordingSender()
+    telegram.fail(10)
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    for _ in range(4):
+        await worker.deliver_due()
+        clock.advance(hours=3)
+    [row] = await outbox_rows(app)
+    assert row.status == "failed" and row.attempts == 2 and "ConnectionError" in row.last_error
+
+
+async def test_rows_without_a_sender_wait_for_a_worker_that_has_one(
+    make_app: Any, clock: Clock
+) -> None:
+    app = await make_app(staff_slack_channel="C0STAFF", **TELEGRAM_STAFF)
+    await store_lead(app)
+    slack = RecordingSender("slack")
+    worker = DeliveryWorker(app.database, app.settings, {"slack": slack}, clock=clock)
+    assert await worker.deliver_due() == 1
+    rows = {row.target: row for row in await outbox_rows(app)}
+    assert rows["slack"].status == "sent" and slack.sent[0][0] == "C0STAFF"
+    assert rows["telegram"].status == "pending" and rows["telegram"].attempts == 0
+
+
+async def test_member_rows_go_to_the_members_channel(make_app: Any, clock: Clock) -> None:
+    app = await make_app()
+    async with app.database.transaction() as session:
+        identity = ChannelIdentity(channel="slack", user_id="U1", chat_id="D1", member=Member())
+        session.add(identity)
+        await session.flush()
+        await enqueue_replies(session, identity, [Reply("hello")], key="k", kind="t", due=clock())
+    slack = RecordingSender("slack")
+    worker = DeliveryWorker(app.database, app.settings, {"slack": slack}, clock=clock)
+    assert await worker.deliver_due() == 1
+    assert slack.sent == [("D1", [Reply("hello")])]
+
+
+async def test_two_workers_on_one_database_deliver_each_row_once(
+    db_app: Any, make_app: Any, database_url: str, clock: Clock
+) -> None:
+    async with db_app.database.transaction() as session:
+        for number in range(40):
+            payload = {"channel": "telegram", "chat_id": "-1", "replies": [{"text": str(number)}]}
+            await enqueue(
+                session, key=f"n{number}", target="telegram", kind="t", payload=payload, due=clock()
+            )
+    second = await make_app(database_url=database_url)
+    senders = [RecordingSender("a"), RecordingSender("b")]
+    workers = [
+        DeliveryWorker(app.database, app.settings, {"telegram": sender}, clock=clock, batch=5)
+        for app, sender in zip((db_app, second), senders, strict=True)
+    ]
+    counts = await asyncio.gather(*(worker.deliver_due() for worker in workers))
+    texts = [reply.text for sender in senders for _, replies in sender.sent for reply in replies]
+    assert sum(counts) == 40 and sorted(texts, key=int) == [str(n) for n in range(40)]
+    assert all(row.status == "sent" for row in await outbox_rows(db_app))
+
+
+async def test_backoff_doubles_and_is_capped() -> None:
+    waits = [backoff(n).total_seconds() for n in (1, 2, 3, 4, 20)]
+    assert waits == [30, 60, 120, 240, 7200]
