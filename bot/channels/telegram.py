@@ -132,14 +132,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(NetworkError),
-                wait=wait_exponential(multiplier=1, max=30),
-                stop=stop_after_attempt(START_ATTEMPTS),
-                reraise=True,
-            ):
-                with attempt:
-                    await self.application.initialize()
+            await self._connect()
         except InvalidToken:
             raise ChannelStartError(
                 "Telegram rejected TELEGRAM_BOT_TOKEN (Unauthorized): copy the token "
@@ -163,6 +156,21 @@ class TelegramChannel:
                 error_callback=self._polling_error,
             )
             log.info("Telegram polling as @%s", self.application.bot.username)
+
+    async def _connect(self) -> None:
+        """getMe, retried while the network is away; a wrong token fails at once."""
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(NetworkError),
+                wait=wait_exponential(multiplier=1, max=30),
+                stop=stop_after_attempt(START_ATTEMPTS),
+                reraise=True,
+            ):
+                with attempt:
+                    await self.application.initialize()
+        except TelegramError:
+            await self.application.bot.shutdown()  # close what initialize() opened
+            raise
 
     async def stop(self) -> None:
         updater = self.application.updater

@@ -28,15 +28,19 @@ def telegram_length(text: str) -> int:
 
 def html_chunks(markdown: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """The reply as HTML messages of at most ``limit`` units, cut at paragraphs first."""
+    return _chunks(markdown, limit, limit) or [""]
+
+
+def _chunks(markdown: str, cut: int, limit: int) -> list[str]:
     chunks: list[str] = []
-    for piece in split(markdown, limit):
+    for piece in split(markdown, cut):
         rendered = to_html(piece)
         size = telegram_length(rendered)
-        if size <= limit:
+        if size <= limit or len(piece) == 1:
             chunks.append(rendered)
-        else:  # escaping made it longer: cut the Markdown smaller, in proportion
-            chunks += html_chunks(piece, max(1, limit * len(piece) // size - 1))
-    return chunks or [""]
+        else:  # escaping made it longer: cut this piece smaller, in proportion
+            chunks += _chunks(piece, max(1, limit * len(piece) // size - 1), limit)
+    return chunks
 
 
 def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
