@@ -103,14 +103,15 @@ class Workspace:
         await self.channel.idle()
         return self.fake.called("chat.postMessage")[before:]
 
-    def button(self, label: str, *, method: str = "chat.postMessage") -> tuple[Call, dict]:
-        """The newest posted message with a button whose label contains ``label``."""
-        for call in reversed(self.fake.called(method)):
-            for block in call.params.get("blocks", []):
-                for element in block.get("elements", []) if block["type"] == "actions" else []:
-                    if label.casefold() in element["text"]["text"].casefold():
-                        return call, element
-        raise AssertionError(f"no button {label!r}")
+    def button(self, wanted: str) -> tuple[Call, dict]:
+        """The newest message (posted or updated) with a button whose action is ``wanted``,
+        or whose label contains it."""
+        calls = [c for c in self.fake.calls if c.method in ("chat.postMessage", "chat.update")]
+        for call in reversed(calls):
+            element = _find(call.params.get("blocks", []), wanted)
+            if element is not None:
+                return call, element
+        raise AssertionError(f"no button {wanted!r}")
 
     async def press(
         self,
@@ -127,6 +128,13 @@ class Workspace:
         payload = block_actions(user, channel, ts, element, found.params)
         return await self.interact(payload)
 
+    async def choose(self, wanted: str, *, user: str = MEMBER) -> list[Call]:
+        """Press a button and wait for the messages that answer it."""
+        before = len(self.fake.called("chat.postMessage"))
+        response = await self.press(wanted, user=user)
+        assert response.status == 200
+        return await self.posted(before)
+
     async def press_home(self, label: str, *, user: str = MEMBER) -> ClientResponse:
         view = self.fake.called("views.publish")[-1].params["view"]
         element = _element(Call("views.publish", {"blocks": view["blocks"]}), label)
@@ -137,12 +145,20 @@ class Workspace:
         return await self.interact(payload)
 
 
-def _element(call: Call, label: str) -> dict[str, Any]:
-    for block in call.params.get("blocks", []):
-        for element in block.get("elements", []) if block["type"] == "actions" else []:
-            if label.casefold() in element["text"]["text"].casefold():
-                return element
-    raise AssertionError(f"no button {label!r} in {call.params.get('blocks')}")
+def _find(blocks: list[dict[str, Any]], wanted: str) -> dict[str, Any] | None:
+    elements = [
+        element for block in blocks if block["type"] == "actions" for element in block["elements"]
+    ]
+    exact = [element for element in elements if element["value"] == wanted]
+    labelled = [e for e in elements if wanted.casefold() in e["text"]["text"].casefold()]
+    return next(iter(exact or labelled), None)
+
+
+def _element(call: Call, wanted: str) -> dict[str, Any]:
+    element = _find(call.params.get("blocks", []), wanted)
+    if element is None:
+        raise AssertionError(f"no button {wanted!r} in {call.params.get('blocks')}")
+    return element
 
 
 def block_actions(

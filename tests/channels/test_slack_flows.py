@@ -1,0 +1,217 @@
+"""Whole member and staff stories in Slack, with the real capabilities behind the channel:
+a project idea in the DM and as a modal, the lead in the staff channel, a training seat
+with its calendar file."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels.slack import make_sender
+from bot.delivery.worker import DeliveryWorker
+from bot.storage import Lead
+from tests.channels.slack_support import (
+    DM,
+    MEMBER,
+    STAFF,
+    STAFF_CHANNEL,
+    Workspace,
+    fixture,
+    workspace,
+)
+from tests.trainings_catalogue import sync_catalogue
+
+JAPAN = "japan-business-2027-01"
+IDEA_ANSWERS: list[str] = [
+    "Ultrashort-pulse laser for glass drilling",
+    "f:field:o:laser",
+    "f:regions:t:japan",
+    "f:regions:done",
+    "f:partner:o:research",
+    "We drill micro holes in glass with ultrashort pulses and need a partner.",
+    "f:stage:o:prototype",
+    "f:funding:o:funding-zim",
+    "f:timeline:o:next_year",
+    "Photon GmbH",
+    "Anna Schmidt",
+    "anna@photon.example",
+    "f:phone:skip",
+    "f:consent:o:yes",
+]
+
+
+@pytest.fixture
+async def slack(make_app: Callable[..., Any]) -> AsyncIterator[Workspace]:
+    async with workspace(make_app, rate_limit_per_minute=1000) as ws:
+        yield ws
+
+
+async def step(slack: Workspace, answer: str) -> list[Any]:
+    if answer.startswith(("f:", "tr:")):
+        return await slack.choose(answer)
+    return await slack.dm(answer)
+
+
+async def deliver(slack: Workspace) -> int:
+    """One pass of the outbox worker, sending through a Slack sender of its own."""
+    sender = make_sender(slack.app.settings)
+    worker = DeliveryWorker(
+        slack.app.database, slack.app.settings, {"slack": sender}, clock=slack.app.services.clock
+    )
+    return await worker.deliver_due()
+
+
+async def leads(slack: Workspace) -> list[Lead]:
+    async with slack.app.database.transaction() as session:
+        return list((await session.execute(select(Lead))).scalars())
+
+
+def text_of(call: Any) -> str:
+    return str(call.params.get("text", ""))
+
+
+async def test_idea_in_the_dm_reaches_the_staff_channel_and_staff_claims_it(
+    slack: Workspace,
+) -> None:
+    await slack.dm("/idea")
+    for answer in IDEA_ANSWERS:
+        await step(slack, answer)
+    [summary] = slack.fake.called("chat.postMessage")[-1:]
+    assert "Ultrashort-pulse laser" in text_of(summary) and "Japan" in text_of(summary)
+    [submitted] = await slack.choose("f:_sum:ok")
+    assert "IDEA-2026-0001" in text_of(submitted)
+
+    assert await deliver(slack) == 1
+    card = slack.fake.called("chat.postMessage")[-1]
+    assert card.params["channel"] == STAFF_CHANNEL and "IDEA-2026-0001" in text_of(card)
+    values = [
+        e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert values == [f"lead:{verb}:IDEA-2026-0001" for verb in ("claim", "contacted", "close")]
+
+    await slack.press("lead:claim:IDEA-2026-0001", user=MEMBER)
+    [refusal] = await slack.fake.wait_for("chat.postEphemeral")
+    await slack.channel.idle()
+    assert refusal.params["user"] == MEMBER and refusal.params["channel"] == STAFF_CHANNEL
+    assert not [c for c in slack.fake.called("chat.update") if c.params["channel"] == STAFF_CHANNEL]
+
+    updates = len(slack.fake.called("chat.update"))
+    await slack.press("lead:claim:IDEA-2026-0001", user=STAFF)
+    await slack.fake.wait_for("chat.update", updates + 1)
+    await slack.channel.idle()
+    claimed = slack.fake.called("chat.update")[-1]
+    assert claimed.params["channel"] == STAFF_CHANNEL
+    [lead] = await leads(slack)
+    assert lead.status == "claimed" and lead.assignee == "User U0STAFF"
+    assert "lead:claim:IDEA-2026-0001" not in str(claimed.params["blocks"])
+
+    posted = len(slack.fake.called("chat.postMessage"))
+    assert await deliver(slack) == 1
+    [told] = slack.fake.called("chat.postMessage")[posted:]
+    assert told.params["channel"] == DM and "IDEA-2026-0001" in text_of(told)
+
+
+def submission(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    payload = copy.deepcopy(fixture("view_submission"))
+    payload["user"]["id"] = MEMBER
+    payload["view"].update(
+        blocks=view["blocks"],
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        state={"values": {step: {"answer": value} for step, value in values.items()}},
+    )
+    return payload
+
+
+def chosen(value: str) -> dict[str, Any]:
+    return {"type": "static_select", "selected_option": {"value": value}}
+
+
+def typed(value: str) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+async def test_idea_modal_from_the_shortcut_makes_the_same_lead(slack: Workspace) -> None:
+    await slack.interact(fixture("shortcut"))
+    [opened] = await slack.fake.wait_for("views.open")
+    await slack.channel.idle()
+    view = opened.params["view"]
+    inputs = [block["block_id"] for block in view["blocks"] if block["type"] == "input"]
+    assert inputs[:3] == ["title", "field", "regions"] and inputs[-1] == "consent"
+    values = {
+        "title": typed("Hi"),
+        "field": chosen("laser"),
+        "regions": {"type": "checkboxes", "selected_options": [{"value": "japan"}]},
+        "partner": chosen("research"),
+        "description": typed("Micro holes in glass with ultrashort pulses, partner wanted."),
+        "stage": chosen("prototype"),
+        "funding": chosen("funding-zim"),
+        "timeline": chosen("next_year"),
+        "organisation": typed("Photon GmbH"),
+        "contact_name": typed("Anna Schmidt"),
+        "email": typed("anna@photon"),
+        "phone": typed(""),
+        "consent": {"type": "checkboxes", "selected_options": [{"value": "yes"}]},
+    }
+    response = await slack.interact(submission(view, values))
+    errors = (await response.json())["errors"]
+    assert set(errors) == {"title", "email"}
+    assert await leads(slack) == []
+
+    values.update(title=typed("Glass drilling with ultrashort pulses"))
+    values.update(email=typed("anna@photon.example"))
+    response = await slack.interact(submission(view, values))
+    assert response.status == 200 and await response.text() == ""
+    [submitted] = await slack.fake.wait_for("chat.postMessage")
+    await slack.channel.idle()
+    assert submitted.params["channel"] == DM and "IDEA-2026-0001" in text_of(submitted)
+    [lead] = await leads(slack)
+    assert lead.channel == "slack" and lead.fields["regions"] == ["japan"]
+    assert lead.fields["email"] == "anna@photon.example" and lead.consent_at is not None
+
+
+async def test_training_registration_uploads_the_calendar_file_to_the_dm(
+    slack: Workspace,
+) -> None:
+    await sync_catalogue(slack.app)
+    await slack.dm("/trainings japan")
+    await slack.choose(f"tr:show:{JAPAN}")
+    await slack.choose(f"tr:reg:{JAPAN}")
+    for answer in ("Erika Muster", "Lasertec Jena GmbH", "erika@lasertec.example"):
+        await slack.dm(answer)
+    await slack.choose("f:member:o:yes")
+    await slack.choose("f:consent:o:yes")
+    await slack.choose("f:_sum:ok")
+    [complete] = await slack.fake.wait_for("files.completeUploadExternal")
+    await slack.channel.idle()
+    assert complete.params["channel_id"] == DM
+    [upload] = slack.fake.called("files.getUploadURLExternal")
+    assert upload.params["filename"].endswith(".ics")
+    assert slack.fake.uploads["F0001"].startswith(b"BEGIN:VCALENDAR")
+
+
+async def test_home_lists_the_members_trainings_and_open_ideas(slack: Workspace) -> None:
+    await sync_catalogue(slack.app)
+    await slack.dm("/idea")
+    for answer in IDEA_ANSWERS:
+        await step(slack, answer)
+    await slack.choose("f:_sum:ok")
+    await slack.dm("/trainings japan")
+    await slack.choose(f"tr:show:{JAPAN}")
+    await slack.choose(f"tr:reg:{JAPAN}")
+    for answer in ("Erika Muster", "Lasertec Jena GmbH", "erika@lasertec.example"):
+        await slack.dm(answer)
+    for answer in ("f:member:o:yes", "f:consent:o:yes", "f:_sum:ok"):
+        await slack.choose(answer)
+    await slack.event(fixture("event_app_home_opened")["event"])
+    [published] = await slack.fake.wait_for("views.publish")
+    await slack.channel.idle()
+    texts = " ".join(
+        b["text"]["text"] for b in published.params["view"]["blocks"] if b["type"] == "section"
+    )
+    assert "Business culture Japan" in texts and "12 January 2027" in texts
+    assert "IDEA-2026-0001" in texts and "Ultrashort-pulse laser" in texts
