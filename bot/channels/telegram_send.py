@@ -109,11 +109,7 @@ class TelegramSender:
         quoting: ReplyParameters | None,
     ) -> Message:
         assert reply.attachment is not None
-        document = InputFile(
-            reply.attachment.content,
-            filename=reply.attachment.filename,
-            attach=True,
-        )
+        document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
         return await self.bot.send_document(
             chat_id,
             document,

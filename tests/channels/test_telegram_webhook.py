@@ -1,0 +1,147 @@
+"""``optobot serve`` with Telegram by webhook on our own HTTP server, and a wrong token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import stat
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.channels.telegram import SECRET_FILE, WEBHOOK_PATH
+from bot.server import serve
+from bot.settings import Settings
+from tests.channels.telegram_support import (
+    ALICE,
+    RecordingTelegram,
+    fixture,
+    telegram_settings,
+    text_update,
+)
+
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(
+    make_settings: Callable[..., Settings], **overrides: Any
+) -> AsyncIterator[tuple[RecordingTelegram, str, Settings]]:
+    """``serve`` with the webhook on a free port; yields the fake, our base URL, the settings."""
+    async with RecordingTelegram() as fake:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        settings = make_settings(
+            **telegram_settings(fake),
+            public_url=url,
+            http_host="127.0.0.1",
+            http_port=port,
+            **overrides,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(settings, stop=stop))
+        try:
+            await fake.wait_for("setWebhook")
+            yield fake, url, settings
+        finally:
+            stop.set()
+            await task
+
+
+async def post(url: str, update: dict[str, Any], secret: str | None) -> int:
+    headers = {HEADER: secret} if secret is not None else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url + WEBHOOK_PATH, json=update, headers=headers) as response,
+    ):
+        return response.status
+
+
+async def test_webhook_is_registered_with_a_generated_secret_kept_private(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with serving(make_settings) as (fake, url, settings):
+        [registered] = fake.called("setWebhook")
+        async with aiohttp.ClientSession() as session, session.get(url + "/healthz") as health:
+            report = await health.json()
+    secret_file = Path(settings.data_dir) / SECRET_FILE
+    assert registered.params["url"] == url + WEBHOOK_PATH
+    assert registered.params["secret_token"] == secret_file.read_text()
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert report["channels"]["telegram"] is True
+    assert not fake.called("getUpdates")  # no polling beside the webhook
+
+
+async def test_webhook_with_the_right_secret_is_answered_once(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with serving(make_settings, telegram_webhook_secret="s3cret_-token") as (fake, url, _):
+        update = text_update("/start", ALICE) | {"update_id": 700001}
+        assert await post(url, update, "s3cret_-token") == 200
+        assert await post(url, update, "s3cret_-token") == 200  # Telegram's redelivery
+        [sent] = fake.called("sendMessage")
+    assert sent.params["chat_id"] == ALICE["id"] and "Welcome" in sent.params["text"]
+    assert fake.called("setWebhook")[0].params["secret_token"] == "s3cret_-token"
+
+
+async def test_webhook_without_or_with_a_wrong_secret_is_refused(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with serving(make_settings, telegram_webhook_secret="s3cret") as (fake, url, _):
+        update = fixture("update_command_start")
+        assert await post(url, update, None) == 403
+        assert await post(url, update, "guess") == 403
+        assert await post(url, update, "") == 403
+        assert await post(url, update, "s3cret") == 200
+        assert len(fake.called("sendMessage")) == 1
+
+
+async def test_webhook_garbage_is_a_bad_request(make_settings: Callable[..., Settings]) -> None:
+    async with serving(make_settings, telegram_webhook_secret="s3cret") as (fake, url, _):
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url + WEBHOOK_PATH, data=b"{not json", headers={HEADER: "s3cret"}) as r,
+        ):
+            assert r.status == 400
+        assert not fake.called("sendMessage")
+
+
+async def test_serve_with_a_wrong_token_fails_fast_with_one_clear_line(tmp_path: Path) -> None:
+    async with RecordingTelegram() as fake:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("OPTOBOT_")}
+        env.update(
+            TELEGRAM_BOT_TOKEN="90001:WRONG_TOKEN_VALUE",
+            TELEGRAM_API_BASE_URL=fake.base_url,
+            OPTOBOT_DATA_DIR=str(tmp_path / "var"),
+            OPTOBOT_HTTP_HOST="127.0.0.1",
+            OPTOBOT_HTTP_PORT=str(free_port()),
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    errors = stderr.decode()
+    assert process.returncode == 1
+    assert errors.strip().splitlines()[-1] == (
+        "optobot serve: Telegram rejected TELEGRAM_BOT_TOKEN (Unauthorized): "
+        "copy the token from @BotFather again"
+    )
+    assert "Traceback" not in errors and "WRONG_TOKEN_VALUE" not in errors
