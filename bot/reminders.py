@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from bot.settings import Settings
 from bot.storage import Database, Registration, Training
 from bot.templates import Templates
 from bot.training_notices import TrainingNotices
+from bot.turn import Services
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
@@ -53,28 +55,17 @@ async def queue_due_reminders(
 
 
 class ReminderScheduler:
-    """Runs :func:`queue_due_reminders` every ``interval`` seconds until stopped."""
+    """Runs :func:`queue_due_reminders` every ``interval`` seconds while ``running``."""
 
-    def __init__(
-        self,
-        database: Database,
-        settings: Settings,
-        templates: Templates,
-        clock: Callable[[], datetime],
-        *,
-        interval: float = INTERVAL_SECONDS,
-    ) -> None:
-        self.database = database
-        self.settings = settings
-        self.templates = templates
-        self.clock = clock
+    def __init__(self, services: Services, *, interval: float = INTERVAL_SECONDS) -> None:
+        self.services = services
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
 
     async def tick(self) -> int:
+        services = self.services
         try:
             queued = await queue_due_reminders(
-                self.database, self.settings, self.templates, now=self.clock()
+                services.database, services.settings, services.templates, now=services.clock()
             )
         except Exception:  # a bad pass must not end the loop; the next one retries
             log.exception("queueing reminders failed")
@@ -83,17 +74,16 @@ class ReminderScheduler:
             log.info("queued %d training reminders", queued)
         return queued
 
-    async def _run(self) -> None:
+    async def _loop(self) -> None:
         while True:
             await self.tick()
             await asyncio.sleep(self.interval)
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="training-reminders")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._loop(), name="training-reminders")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
