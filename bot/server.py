@@ -12,6 +12,7 @@ from aiohttp import web
 from bot import metrics
 from bot.app import App, open_app
 from bot.channels.base import Channel
+from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             for channel in channels:
                 await channel.start()
                 log.info("channel %s running", channel.name)
-            await stop.wait()
+            async with ReminderScheduler(app.services).running():
+                await stop.wait()
             log.info("stopping")
         finally:
             for channel in reversed(channels):

@@ -7,6 +7,7 @@ import asyncio
 
 from bot.app import open_app
 from bot.channels.console import ConsoleChannel
+from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 
 
@@ -35,4 +36,5 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> None:
             language=args.lang,
             downloads=settings.data_dir / "downloads",
         )
-        await console.run()
+        async with ReminderScheduler(app.services).running():
+            await console.run()
