@@ -75,6 +75,14 @@ class RecordingTelegram(FakeTelegram):
             if chat_id is None or call.params["chat_id"] == chat_id
         ]
 
+    def messages_sent_to(self, chat_id: int) -> list[int]:
+        """The ids of the messages sent (not edited) to a chat, oldest first."""
+        return [
+            m["message_id"]
+            for m in self.messages
+            if m["chat"]["id"] == chat_id and "edit_date" not in m
+        ]
+
     def last_with_button(self, wanted: str, chat_id: int | None = None) -> tuple[dict, dict]:
         """The newest message with a button whose label or data contains ``wanted``."""
         for message in reversed(self.messages):

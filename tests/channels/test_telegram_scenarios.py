@@ -1,0 +1,142 @@
+"""Whole conversations in Telegram: an idea that becomes a lead the staff group claims, a
+training registration with its calendar file, a stale button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from bot.app import App
+from bot.delivery.worker import DeliveryWorker
+from bot.storage import Lead
+from tests.channels.telegram_support import ALICE, BOB, TelegramRun, telegram_run
+from tests.trainings_catalogue import sync_catalogue
+
+MakeApp = Callable[..., Any]
+STAFF_GROUP = -1001000000099
+SVEN = {"id": 4711, "is_bot": False, "first_name": "Sven", "language_code": "de"}
+STAFF = {
+    "staff_telegram_chat_id": STAFF_GROUP,
+    "staff_telegram_ids": "[4711]",
+    "rate_limit_per_minute": 1000,  # a whole form is faster than a person types
+}
+IDEA = [
+    "/idea",
+    "Ultrashort-pulse laser for glass drilling",
+    "f:field:o:laser",
+    "f:regions:t:japan",
+    "f:regions:done",
+    "f:partner:o:research",
+    "We drill micro holes in glass with ultrashort pulses and need a partner in Japan.",
+    "f:stage:o:prototype",
+    "f:funding:o:funding-zim",
+    "f:timeline:o:next_year",
+    "Photon GmbH",
+    "Alice Schmidt",
+    "alice@photon.example",
+    "skip",
+    "f:consent:o:yes",
+    "f:_sum:ok",
+]
+
+
+async def walk(run: TelegramRun, steps: list[str], user: dict[str, Any] = ALICE) -> None:
+    """Type the texts, press the buttons (``f:…``, ``tr:…``) in the member's chat."""
+    for step in steps:
+        if step.startswith(("f:", "tr:")):
+            await run.press(step, user, chat_id=user["id"])
+        else:
+            await run.say(step, user)
+
+
+async def deliver_outbox(run: TelegramRun) -> int:
+    worker = DeliveryWorker(
+        run.app.database,
+        run.app.settings,
+        {"telegram": run.channel.sender},
+        clock=run.app.services.clock,
+    )
+    return await worker.deliver_due()
+
+
+async def only_lead(app: App) -> Lead:
+    async with app.database.transaction() as session:
+        return (await session.execute(select(Lead))).scalar_one()
+
+
+async def test_idea_becomes_a_lead_the_staff_group_claims(make_app: MakeApp) -> None:
+    async with telegram_run(make_app, **STAFF) as run:
+        await walk(run, IDEA)
+        lead = await only_lead(run.app)
+        assert lead.ref in run.fake.texts(ALICE["id"])[-1]
+        presses = len(run.fake.called("answerCallbackQuery"))
+        assert presses == sum(step.startswith("f:") for step in IDEA)  # every press answered
+
+        assert await deliver_outbox(run) == 1
+        [card] = run.fake.called("sendMessage")[-1:]
+        assert card.params["chat_id"] == STAFF_GROUP and lead.ref in card.params["text"]
+        assert "Ultrashort-pulse laser" in card.params["text"]
+        actions = [
+            b["callback_data"]
+            for row in card.params["reply_markup"]["inline_keyboard"]
+            for b in row
+        ]
+        assert actions == [f"lead:{verb}:{lead.ref}" for verb in ("claim", "contacted", "close")]
+
+        await run.press(f"lead:claim:{lead.ref}", BOB, chat_id=STAFF_GROUP)
+        refusal = run.fake.called("answerCallbackQuery")[-1]
+        assert refusal.params["show_alert"] is True
+        assert refusal.params["text"] == "This button is for the staff of the office only."
+        assert not run.fake.called("editMessageText")
+        assert (await only_lead(run.app)).status == "new"
+
+        await run.press(f"lead:claim:{lead.ref}", SVEN, chat_id=STAFF_GROUP)
+        [edited] = run.fake.called("editMessageText")
+        assert edited.params["chat_id"] == STAFF_GROUP
+        assert edited.params["message_id"] == run.fake.messages_sent_to(STAFF_GROUP)[0]
+        assert "Sven" in edited.params["text"]
+        assert (await only_lead(run.app)).status == "claimed"
+
+        assert await deliver_outbox(run) == 1
+        notice = run.fake.called("sendMessage")[-1]
+    assert notice.params["chat_id"] == ALICE["id"]
+    assert lead.ref in notice.params["text"] and "Sven" in notice.params["text"]
+
+
+async def test_a_stale_button_gets_this_question_is_closed(make_app: MakeApp) -> None:
+    async with telegram_run(make_app, **STAFF) as run:
+        await walk(run, IDEA[:3])  # the field is answered: the next question is the regions
+        disarmed = run.fake.called("editMessageReplyMarkup")
+        await run.press("f:field:o:metrology", ALICE, chat_id=ALICE["id"])  # an old keyboard
+        answer = run.fake.called("answerCallbackQuery")[-1]
+        assert len(run.fake.called("editMessageReplyMarkup")) == len(disarmed)
+    assert disarmed, "answered questions lose their buttons"
+    assert answer.params["text"] == "This question is closed."
+
+
+async def test_training_registration_sends_the_calendar_file(make_app: MakeApp) -> None:
+    japan = "japan-business-2027-01"
+    async with telegram_run(make_app, **STAFF) as run:
+        await sync_catalogue(run.app)
+        await walk(
+            run,
+            [
+                "/trainings japan",
+                f"tr:show:{japan}",
+                f"tr:reg:{japan}",
+                "Alice Schmidt",
+                "Photon GmbH",
+                "alice@photon.example",
+                "f:member:o:yes",
+                "f:consent:o:yes",
+                "f:_sum:ok",
+            ],
+        )
+        [document] = run.fake.called("sendDocument")
+    assert document.params["chat_id"] == ALICE["id"]
+    assert document.params["document_filename"].endswith(".ics")
+    event = Calendar.from_ical(bytes(document.files["document"])).walk("VEVENT")[0]
+    assert str(event["uid"]).startswith("reg-")
