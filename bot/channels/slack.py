@@ -32,7 +32,7 @@ from sqlalchemy import select
 from bot import language
 from bot.app import App
 from bot.channels import slack_blocks as blocks
-from bot.channels.slack_home import home_markdown
+from bot.channels.slack_home import home
 from bot.forms import SUBMIT, Form
 from bot.markdown import to_mrkdwn, to_plain
 from bot.messages import Incoming, Reply
@@ -340,16 +340,11 @@ class SlackChannel:
                 return
             user = event["user"]
             async with self._context(user) as turn:
-                markdown = await home_markdown(turn)
-                choices = [
-                    turn.choice("menu_ask", "menu:ask"),
-                    turn.choice("slack/button_menu", "menu:start"),
-                ]
+                content = await home(turn)
                 form = self._form(IDEA_FORM)
                 modal = turn.choice("slack/button_idea", form.name) if form else None
-            await self.client.views_publish(
-                user_id=user, view=blocks.home_view(markdown, choices, modal)
-            )
+            view = blocks.home_view(content.markdown, content.choices, modal)
+            await self.client.views_publish(user_id=user, view=view)
 
     async def _on_modal_button(
         self, ack: Any, body: dict[str, Any], action: dict[str, Any]

@@ -11,11 +11,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.messages import Choice
 from bot.storage import Lead, Registration, Training
 from bot.turn import Turn
 
 ACTIVE_REGISTRATIONS = ("confirmed", "waiting")
 OPEN_LEADS = ("new", "claimed", "contacted")
+MY_TRAININGS = "tr:mine"
+"""The trainings capability's list of the member's registrations, with cancel buttons."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +35,27 @@ class HomeIdea:
     status: str
 
 
-async def home_markdown(turn: Turn) -> str:
-    """The home text; a member who never wrote (no id yet) sees the empty lists."""
+@dataclass(frozen=True, slots=True)
+class Home:
+    markdown: str
+    choices: list[Choice]
+
+
+async def home(turn: Turn) -> Home:
+    """The home text and buttons; a member who never wrote (no id yet) sees empty lists.
+
+    The buttons are those of the /start menu, so every capability offers itself here too,
+    and "my trainings" (with their cancel buttons) when there are any.
+    """
     member_id = turn.member.id
     trainings = await coming_trainings(turn, member_id) if member_id else []
     ideas = await open_ideas(turn, member_id) if member_id else []
-    return turn.render("slack/home", trainings=trainings, ideas=ideas)
+    router = turn.services.router
+    choices = [turn.choice("menu_ask", "menu:ask"), *(router.menu(turn) if router else [])]
+    if trainings:
+        choices.append(turn.choice("trainings/button_mine", MY_TRAININGS))
+    markdown = turn.render("slack/home", trainings=trainings, ideas=ideas)
+    return Home(markdown, choices)
 
 
 async def coming_trainings(turn: Turn, member_id: int) -> list[HomeTraining]:

@@ -215,3 +215,10 @@ async def test_home_lists_the_members_trainings_and_open_ideas(slack: Workspace)
     )
     assert "Business culture Japan" in texts and "12 January 2027" in texts
     assert "IDEA-2026-0001" in texts and "Ultrashort-pulse laser" in texts
+    blocks = published.params["view"]["blocks"]
+    values = [e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert values[0] == "idea" and {"menu:ask", "idea:start", "tr:list", "tr:mine"} <= set(values)
+    before = len(slack.fake.called("chat.postMessage"))
+    await slack.press_home("tr:mine")
+    [mine] = await slack.posted(before)
+    assert mine.params["channel"] == DM and "Business culture Japan" in text_of(mine)
