@@ -12,6 +12,7 @@ from aiohttp import web
 from bot import metrics
 from bot.app import App, open_app
 from bot.channels.base import Channel
+from bot.delivery.worker import delivering
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 
@@ -110,7 +111,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             for channel in channels:
                 await channel.start()
                 log.info("channel %s running", channel.name)
-            async with ReminderScheduler(app.services).running():
+            senders = {channel.name: channel.sender for channel in channels}
+            async with delivering(app, senders), ReminderScheduler(app.services).running():
                 await stop.wait()
             log.info("stopping")
         finally:

@@ -7,6 +7,7 @@ import asyncio
 
 from bot.app import open_app
 from bot.channels.console import ConsoleChannel
+from bot.delivery.worker import delivering
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 
@@ -36,5 +37,6 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> None:
             language=args.lang,
             downloads=settings.data_dir / "downloads",
         )
-        async with ReminderScheduler(app.services).running():
+        reminders = ReminderScheduler(app.services)
+        async with delivering(app, {console.name: console}), reminders.running():
             await console.run()

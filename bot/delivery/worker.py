@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.app import App
 from bot.channels.base import Sender
 from bot.delivery.email import EmailTransport
 from bot.delivery.outbox import replies_from_payload
@@ -175,3 +176,41 @@ class DeliveryWorker:
         if drain:
             with suppress(Exception):
                 await self.deliver_due()
+
+
+def staff_senders(settings: Settings, present: Mapping[str, Sender]) -> dict[str, Sender]:
+    """Senders for the configured staff targets whose channel is not running here.
+
+    Imported only when that target is configured, so ``chat`` needs no platform library.
+    """
+    senders: dict[str, Sender] = {}
+    targets = settings.staff_targets()
+    if "telegram" in targets and "telegram" not in present and settings.telegram_bot_token:
+        from bot.channels.telegram import make_sender as telegram_sender
+
+        senders["telegram"] = telegram_sender(settings)
+    if "slack" in targets and "slack" not in present and settings.slack_bot_token:
+        from bot.channels.slack import make_sender as slack_sender
+
+        senders["slack"] = slack_sender(settings)
+    return senders
+
+
+@asynccontextmanager
+async def delivering(app: App, senders: Mapping[str, Sender]) -> AsyncIterator[DeliveryWorker]:
+    """Run a worker for this process while the body runs: ``serve`` and ``chat`` use it."""
+    extra = staff_senders(app.settings, senders)
+    worker = DeliveryWorker(
+        app.database, app.settings, {**senders, **extra}, clock=app.services.clock
+    )
+    app.services.extras["delivery"] = worker
+    worker.start()
+    try:
+        yield worker
+    finally:
+        await worker.stop()
+        for sender in extra.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                with suppress(Exception):
+                    await close()
