@@ -16,6 +16,7 @@ from tests.channels.telegram_support import (
     telegram_run,
     text_update,
 )
+from tests.conversation import Conversation
 
 MakeApp = Callable[..., Any]
 
@@ -26,14 +27,38 @@ def buttons(call: Any) -> list[tuple[str, str]]:
 
 
 async def test_start_publishes_the_commands_in_german_and_english(make_app: MakeApp) -> None:
+    """Every command in the menus is one the handlers know, in that language."""
     async with telegram_run(make_app) as run:
         menus = {
             call.params.get("language_code"): [c["command"] for c in call.params["commands"]]
             for call in run.fake.called("setMyCommands")
         }
         assert run.channel.running
-    assert menus["en"] == ["start", "help", "language", "cancel"]
-    assert menus["de"] == ["start", "help", "sprache", "abbrechen"]
+        templates = run.app.services.templates
+        for code in ("de", "en"):
+            for number, command in enumerate(menus[code]):
+                chat = Conversation(run.app.assistant, user=f"{code}-{number}", locale=code)
+                await chat.say(f"/{command}")
+                unknown = templates.render(code, "unknown_command", command=command)
+                assert chat.text and chat.text != unknown, command
+    assert menus["en"] == [
+        "start",
+        "idea",
+        "trainings",
+        "mytrainings",
+        "language",
+        "help",
+        "cancel",
+    ]
+    assert menus["de"] == [
+        "start",
+        "idee",
+        "schulungen",
+        "meinetrainings",
+        "sprache",
+        "help",
+        "abbrechen",
+    ]
     assert menus[None] == menus["de"]  # the default language's menu for everyone else
     assert not run.channel.running
 
