@@ -16,6 +16,7 @@ from bot.storage import Database, utcnow
 from bot.templates import Templates
 from bot.turn import Services
 from handlers import build_handlers
+from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ async def build_app(
         await database.upgrade()
     templates = Templates(office=settings.office)
     services = Services(settings, templates, database, clock=clock, forms=FormEngine())
+    services.knowledge = KnowledgeBase(settings.knowledge_dir / "entries")
     handlers = build_handlers(services)
     services.router = Router(handlers)
     assistant = Assistant(services, handlers)

@@ -17,6 +17,7 @@ from bot.templates import Templates
 if TYPE_CHECKING:
     from bot.forms import FormEngine
     from bot.routing import Router
+    from knowledge.base import KnowledgeBase
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     forms: FormEngine | None = None
     router: Router | None = None
+    knowledge: KnowledgeBase | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -11,7 +11,9 @@ from bot.turn import Services
 from handlers.commands import Commands
 from handlers.dialogue import ActiveForm
 from handlers.fallback import Fallback
+from handlers.faq import Faq
 from handlers.ideas import Ideas
+from handlers.smalltalk import SmallTalk
 from handlers.staff import StaffActions
 from handlers.trainings import Trainings
 
@@ -24,6 +26,8 @@ def build_handlers(services: Services) -> list[Handler]:
         StaffActions(),
         Trainings(services),
         Ideas(services),
+        SmallTalk(),
+        Faq(services),
         Fallback(),
     ]
 

@@ -1,0 +1,185 @@
+"""Questions answered from the knowledge base: answer, clarify or an honest fallback.
+
+Every question is logged (language, decision, entry, score) so staff see what was asked
+and not answered (``optobot kb gaps``). Actions: ``faq:<id>`` shows an entry,
+``fb:<log>:up|down`` records feedback, ``fwd:<log>`` forwards the question to the office
+as a lead. Inside a running form a clear question is answered and the form asks again.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.leads import create_lead
+from bot.messages import Choice, Reply
+from bot.storage import QuestionLog
+from bot.turn import Services, Turn
+from knowledge.base import KnowledgeBase
+from knowledge.entries import Entry
+from knowledge.matcher import Match
+
+ACTIONS = ("faq:", "fb:", "fwd:")
+MAX_RELATED = 3
+ENTRY_ACTIONS = {"cooperation-submit-idea": ("faq/button_idea", "idea:start")}
+TOPIC_ACTIONS = {"training": ("faq/button_trainings", "tr:list")}
+"""Entries whose next step another capability takes: their answer carries its button."""
+
+
+class Faq:
+    def __init__(self, services: Services) -> None:
+        if services.forms is not None:
+            services.forms.question_hook = self.answer_in_form
+
+    def check(self, turn: Turn) -> bool:
+        action = turn.incoming.action
+        if action is not None:
+            return action.startswith(ACTIONS)
+        return bool(turn.text) and turn.incoming.command is None
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        action = turn.incoming.action
+        if action is None:
+            return await self.ask(turn)
+        kind, _, value = action.partition(":")
+        if kind == "faq":
+            entry = _knowledge(turn).get(value)
+            if entry is None:
+                return [turn.reply("faq/unknown_entry", notice=True)]
+            return [self._answer(turn, entry, None)]
+        if kind == "fb":
+            return await self._feedback(turn, value)
+        return await self._forward(turn, value)
+
+    async def ask(self, turn: Turn) -> list[Reply]:
+        match = _knowledge(turn).match(turn.text)
+        log = await _log(turn, match)
+        if match.decision == "answer" and match.id is not None:
+            entry = _knowledge(turn).get(match.id)
+            if entry is not None:
+                return [self._answer(turn, entry, log.id)]
+        if match.decision == "clarify":
+            choices = [
+                Choice(entry.text(turn.language).title, f"faq:{entry.id}")
+                for entry in _entries(turn, [c.id for c in match.candidates])
+            ]
+            choices.append(turn.choice("faq/button_forward", f"fwd:{log.id}"))
+            return [turn.reply("faq/clarify", choices=choices)]
+        return [_fallback(turn, log.id)]
+
+    async def answer_in_form(self, turn: Turn) -> list[Reply] | None:
+        """The form engine's hook: only a confident answer interrupts a form."""
+        match = _knowledge(turn).match(turn.text)
+        if match.decision != "answer" or match.id is None:
+            return None
+        entry = _knowledge(turn).get(match.id)
+        if entry is None:
+            return None
+        await _log(turn, match)
+        return [Reply(_answer_text(turn, entry))]
+
+    def _answer(self, turn: Turn, entry: Entry, log_id: int | None) -> Reply:
+        choices: list[Choice] = []
+        step = ENTRY_ACTIONS.get(entry.id) or TOPIC_ACTIONS.get(entry.topic)
+        if step is not None:
+            choices.append(turn.choice(*step))
+        if log_id is not None:
+            choices += [
+                turn.choice("faq/button_up", f"fb:{log_id}:up"),
+                turn.choice("faq/button_down", f"fb:{log_id}:down"),
+            ]
+        choices += [
+            Choice(other.text(turn.language).title, f"faq:{other.id}")
+            for other in _entries(turn, entry.related)[:MAX_RELATED]
+        ]
+        return Reply(_answer_text(turn, entry), tuple(choices))
+
+    async def _feedback(self, turn: Turn, value: str) -> list[Reply]:
+        log_id, _, verdict = value.partition(":")
+        log = await _own_log(turn, log_id)
+        if log is None or verdict not in ("up", "down"):
+            return [turn.reply("unknown_action", notice=True)]
+        log.feedback = 1 if verdict == "up" else -1
+        if verdict == "up":
+            return [turn.reply("faq/feedback_thanks", notice=True)]
+        return [
+            turn.reply(
+                "faq/feedback_sorry",
+                choices=[turn.choice("faq/button_forward", f"fwd:{log.id}")],
+                contact=turn.services.settings.office_contact_email,
+            )
+        ]
+
+    async def _forward(self, turn: Turn, value: str) -> list[Reply]:
+        log = await _own_log(turn, value)
+        if log is None:
+            return [turn.reply("unknown_action", notice=True)]
+        if log.forwarded:
+            return [turn.reply("faq/already_forwarded", notice=True)]
+        staff_language = turn.services.settings.default_language
+        label = turn.services.templates.render(staff_language, "faq/lead_question")
+        lead = await create_lead(
+            turn.session,
+            turn.services,
+            kind="question",
+            member=turn.member,
+            channel=turn.incoming.channel,
+            language=turn.language,
+            fields={"question": log.text or "", "decision": log.decision, "entry": log.entry_id},
+            display=[(label, log.text or "")],
+        )
+        log.forwarded = True
+        return [turn.reply("faq/forwarded", ref=lead.ref)]
+
+
+def _knowledge(turn: Turn) -> KnowledgeBase:
+    knowledge = turn.services.knowledge
+    assert knowledge is not None, "build_app loads the knowledge base"
+    return knowledge
+
+
+def _entries(turn: Turn, ids: object) -> list[Entry]:
+    knowledge = _knowledge(turn)
+    found = (knowledge.get(entry_id) for entry_id in ids)  # type: ignore[attr-defined]
+    return [entry for entry in found if entry is not None]
+
+
+def _answer_text(turn: Turn, entry: Entry) -> str:
+    text = entry.text(turn.language)
+    office = {"office": turn.services.settings.office}
+    answer = turn.services.templates.render_string(turn.language, text.answer, office)
+    return turn.render("faq/answer", title=text.title, answer=answer)
+
+
+def _fallback(turn: Turn, log_id: int) -> Reply:
+    return turn.reply(
+        "faq/fallback",
+        choices=[turn.choice("faq/button_forward", f"fwd:{log_id}")],
+        contact=turn.services.settings.office_contact_email,
+    )
+
+
+async def _log(turn: Turn, match: Match) -> QuestionLog:
+    log = QuestionLog(
+        member_id=turn.member.id,
+        channel=turn.incoming.channel,
+        language=turn.language,
+        text=turn.text,
+        decision=match.decision,
+        entry_id=match.id,
+        score=match.score,
+        candidates={"candidates": [c.id for c in match.candidates]},
+        created_at=turn.now,
+    )
+    turn.session.add(log)
+    await turn.session.flush()
+    return log
+
+
+async def _own_log(turn: Turn, log_id: str) -> QuestionLog | None:
+    """The member's own logged question; someone else's id is treated as unknown."""
+    if not log_id.isdigit():
+        return None
+    query = select(QuestionLog).where(
+        QuestionLog.id == int(log_id), QuestionLog.member_id == turn.member.id
+    )
+    return (await turn.session.execute(query)).scalar_one_or_none()

@@ -1,0 +1,61 @@
+"""The knowledge base a process serves: entries plus their index, swapped whole on reload.
+
+A broken file never takes answers away: at start the sound entries are served and the
+problems logged; on reload a base with problems is refused and the last good one stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.entries import Entry, load_entries
+from knowledge.matcher import Match, Matcher
+from knowledge.problems import Problem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    entries: dict[str, Entry]
+    matcher: Matcher
+
+
+class KnowledgeBase:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        loaded = load_entries(directory)
+        self._report(loaded.problems)
+        self.current = _snapshot(loaded.entries)
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        return self.current.entries
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.current.entries.get(entry_id)
+
+    def match(self, question: str) -> Match:
+        return self.current.matcher.match(question)
+
+    def reload(self) -> list[Problem]:
+        """Load the files again; on any problem keep serving what we have and say why."""
+        loaded = load_entries(self.directory)
+        if loaded.problems:
+            self._report(loaded.problems)
+            log.error("knowledge base not reloaded: %d problem(s)", len(loaded.problems))
+            return list(loaded.problems)
+        self.current = _snapshot(loaded.entries)
+        log.info("knowledge base reloaded: %d entries", len(loaded.entries))
+        return []
+
+    @staticmethod
+    def _report(problems: tuple[Problem, ...]) -> None:
+        for problem in problems:
+            log.error("knowledge base: %s", problem)
+
+
+def _snapshot(entries: tuple[Entry, ...]) -> Snapshot:
+    return Snapshot({entry.id: entry for entry in entries}, Matcher(entries))

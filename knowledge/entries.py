@@ -1,0 +1,316 @@
+"""The knowledge-base entries: one YAML file each, loaded and checked with line numbers.
+
+Staff edit these files by hand, so loading never stops at the first mistake: it returns the
+entries that are sound plus every :class:`Problem` (file and line), and the caller decides
+whether to serve them (see :mod:`knowledge.base`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, StrictUndefined, TemplateError
+
+from knowledge.problems import Problem
+from knowledge.text import fold
+
+LANGUAGES = ("de", "en")
+TOPICS = {"funding", "ip", "training", "cooperation", "membership", "assistant"}
+ENTRY_FIELDS = {"id", "topic", "reviewed", "sources", "related", "de", "en"}
+TEXT_FIELDS = {"title", "answer", "questions", "keywords"}
+SOURCE_FIELDS = {"title", "url"}
+MIN_QUESTIONS = 6
+MAX_ANSWER_WORDS = 180
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SAMPLE_OFFICE = {"office": {"email": "office@example.org", "website": "https://example.org"}}
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class EntryText:
+    """What an entry says in one language."""
+
+    title: str
+    answer: str
+    questions: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    topic: str
+    reviewed: date
+    sources: tuple[Source, ...]
+    related: tuple[str, ...]
+    texts: Mapping[str, EntryText]
+    file: str
+
+    def text(self, language: str) -> EntryText:
+        return self.texts.get(language) or self.texts[LANGUAGES[0]]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    entries: tuple[Entry, ...]
+    problems: tuple[Problem, ...]
+
+
+def load_entries(directory: Path) -> Loaded:
+    """Every ``*.yaml`` under ``directory``: the sound entries and all problems found."""
+    problems: list[Problem] = []
+    entries: list[Entry] = []
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        problems.append(Problem(str(directory), None, "no entry files (*.yaml) found"))
+    for path in files:
+        checker = _FileChecker(path)
+        entry = checker.entry()
+        problems += checker.problems
+        if entry is not None and not checker.problems:
+            entries.append(entry)
+    problems += _cross_checks(entries, files)
+    bad = {p.file for p in problems}
+    sound = tuple(e for e in entries if e.file not in bad)
+    return Loaded(sound, tuple(problems))
+
+
+class _FileChecker:
+    """Checks one file against the entry schema and remembers where each value stands."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = str(path)
+        self.problems: list[Problem] = []
+
+    def add(self, node: yaml.Node | None, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else None
+        self.problems.append(Problem(self.file, line, message))
+
+    def entry(self) -> Entry | None:
+        try:
+            root = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            self.problems.append(Problem(self.file, line, f"not valid YAML: {error}"))
+            return None
+        fields = self.mapping(root, "the file", ENTRY_FIELDS)
+        if fields is None:
+            return None
+        entry_id = self.string(fields.get("id"), "id", root)
+        if entry_id and not ID_PATTERN.match(entry_id):
+            self.add(fields["id"], f"id {entry_id!r} must be lower-case words joined by '-'")
+        if entry_id and entry_id != self.path.stem:
+            self.add(fields["id"], f"id {entry_id!r} differs from the file name {self.path.name}")
+        topic = self.string(fields.get("topic"), "topic", root)
+        if topic and topic not in TOPICS:
+            self.add(fields["topic"], f"topic {topic!r} is not one of {', '.join(sorted(TOPICS))}")
+        reviewed = self.reviewed(fields.get("reviewed"), root)
+        sources = self.sources(fields.get("sources"), root)
+        related = self.strings(fields.get("related"), "related", root, required=False)
+        texts = {lang: self.text(fields.get(lang), lang, root) for lang in LANGUAGES}
+        if self.problems or None in texts.values() or not (entry_id and topic and reviewed):
+            return None
+        return Entry(
+            id=entry_id,
+            topic=topic,
+            reviewed=reviewed,
+            sources=sources,
+            related=tuple(related),
+            texts={lang: text for lang, text in texts.items() if text is not None},
+            file=self.file,
+        )
+
+    # typed fields ------------------------------------------------------------------------
+
+    def mapping(
+        self, node: yaml.Node | None, what: str, allowed: set[str]
+    ) -> dict[str, yaml.Node] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.add(node, f"{what} must be a mapping of fields")
+            return None
+        fields: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+            if name in fields:
+                self.add(key, f"field {name!r} appears twice in {what}")
+            elif name not in allowed:
+                self.add(key, f"unknown field {name!r} in {what} (allowed: {_list(allowed)})")
+            fields[name] = value
+        for name in sorted(allowed - set(fields)):
+            if name != "url":
+                self.add(node, f"{what} lacks the field {name!r}")
+        return fields
+
+    def string(self, node: yaml.Node | None, what: str, parent: yaml.Node) -> str | None:
+        if node is None:
+            return None
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            self.add(node, f"{what} must be text")
+            return None
+        if not node.value.strip():
+            self.add(node, f"{what} is empty")
+            return None
+        return str(node.value)
+
+    def strings(
+        self, node: yaml.Node | None, what: str, parent: yaml.Node, *, required: bool = True
+    ) -> list[str]:
+        if node is None:
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.add(node, f"{what} must be a list")
+            return []
+        values = [self.string(item, f"an item of {what}", node) for item in node.value]
+        if required and not node.value:
+            self.add(node, f"{what} is empty")
+        return [value for value in values if value]
+
+    def reviewed(self, node: yaml.Node | None, parent: yaml.Node) -> date | None:
+        if node is None:
+            return None
+        value = None
+        if isinstance(node, yaml.ScalarNode):
+            with contextlib.suppress(ValueError):
+                value = date.fromisoformat(str(node.value))
+        if value is None:
+            self.add(node, "reviewed must be a date like 2026-11-24")
+        return value
+
+    def sources(self, node: yaml.Node | None, parent: yaml.Node) -> tuple[Source, ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.add(node, "sources must list at least one source (title, url)")
+            return ()
+        sources = []
+        for item in node.value:
+            fields = self.mapping(item, "a source", SOURCE_FIELDS)
+            if fields is None:
+                continue
+            title = self.string(fields.get("title"), "a source's title", item)
+            url_node = fields.get("url")
+            url = None
+            if url_node is not None and url_node.tag != "tag:yaml.org,2002:null":
+                url = self.string(url_node, "a source's url", item)
+                if url and not url.startswith(("https://", "http://")):
+                    self.add(url_node, f"source url {url!r} must start with https://")
+            if title:
+                sources.append(Source(title, url))
+        return tuple(sources)
+
+    def text(self, node: yaml.Node | None, lang: str, parent: yaml.Node) -> EntryText | None:
+        if node is None:
+            return None
+        fields = self.mapping(node, f"the {lang} texts", TEXT_FIELDS)
+        if fields is None:
+            return None
+        title = self.string(fields.get("title"), f"{lang}.title", node)
+        answer = self.string(fields.get("answer"), f"{lang}.answer", node)
+        questions = self.strings(fields.get("questions"), f"{lang}.questions", node)
+        keywords = self.strings(fields.get("keywords"), f"{lang}.keywords", node)
+        if fields.get("questions") is not None and len(questions) < MIN_QUESTIONS:
+            self.add(
+                fields["questions"],
+                f"{lang}.questions has {len(questions)} example questions, needs {MIN_QUESTIONS}",
+            )
+        self.unique_questions(fields.get("questions"), lang)
+        if answer is not None:
+            self.answer(fields["answer"], lang, answer)
+        if not (title and answer and questions):
+            return None
+        return EntryText(title, answer.strip(), tuple(questions), tuple(keywords))
+
+    def unique_questions(self, node: yaml.Node | None, lang: str) -> None:
+        seen: set[str] = set()
+        for item in node.value if isinstance(node, yaml.SequenceNode) else ():
+            key = fold(str(item.value))
+            if key in seen:
+                self.add(item, f"{lang} example question {item.value!r} appears twice")
+            seen.add(key)
+
+    def answer(self, node: yaml.Node, lang: str, answer: str) -> None:
+        words = len(answer.split())
+        if words > MAX_ANSWER_WORDS:
+            self.add(node, f"{lang}.answer has {words} words, keep it under {MAX_ANSWER_WORDS}")
+        try:
+            _placeholders.from_string(answer).render(**SAMPLE_OFFICE)
+        except TemplateError as error:
+            self.add(
+                node,
+                f"{lang}.answer has a bad placeholder ({error}); "
+                "allowed: {{ office.email }}, {{ office.website }}",
+            )
+
+
+_placeholders = Environment(undefined=StrictUndefined, autoescape=False)
+
+
+def _cross_checks(entries: list[Entry], files: Iterable[Path]) -> list[Problem]:
+    """What no single file can tell: duplicate ids, related ids, questions shared by entries."""
+    problems: list[Problem] = []
+    by_id: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.id in by_id:
+            problems.append(
+                Problem(entry.file, None, f"id {entry.id!r} is used by {by_id[entry.id].file} too")
+            )
+        by_id.setdefault(entry.id, entry)
+    for entry in entries:
+        for other in entry.related:
+            if other == entry.id:
+                problems.append(Problem(entry.file, None, "related lists the entry itself"))
+            elif other not in by_id:
+                problems.append(Problem(entry.file, None, f"related id {other!r} does not exist"))
+    owner: dict[str, Entry] = {}
+    for entry in entries:
+        for lang, text in entry.texts.items():
+            for question in text.questions:
+                key = fold(question)
+                first = owner.setdefault(key, entry)
+                if first.id != entry.id:
+                    problems.append(
+                        Problem(
+                            entry.file,
+                            None,
+                            f"{lang} example question {question!r} is also one of {first.id}",
+                        )
+                    )
+    return problems
+
+
+def _list(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names))
+
+
+def entry_as_dict(entry: Entry) -> dict[str, Any]:
+    """An entry as plain data, for ``kb export --json``."""
+    return {
+        "id": entry.id,
+        "topic": entry.topic,
+        "reviewed": entry.reviewed.isoformat(),
+        "sources": [{"title": s.title, "url": s.url} for s in entry.sources],
+        "related": list(entry.related),
+        **{
+            lang: {
+                "title": text.title,
+                "answer": text.answer,
+                "questions": list(text.questions),
+                "keywords": list(text.keywords),
+            }
+            for lang, text in entry.texts.items()
+        },
+    }

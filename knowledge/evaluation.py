@@ -1,0 +1,165 @@
+"""How well the matcher does on a labelled question set, and thresholds that do best on it.
+
+The set is YAML: ``{in_scope: [{q, lang, id}], out_of_scope: [{q, lang}]}``. The figures
+are the ones the issue sets targets for: answered correctly, correct entry among the
+answer or the offered choices, wrong confident answers, and fallbacks on out-of-scope
+questions; per language and overall, with latency.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.entries import Entry
+from knowledge.matcher import Match, Matcher, Ranking, Thresholds
+
+
+@dataclass(frozen=True)
+class Case:
+    question: str
+    language: str
+    expected: str | None  # None: out of scope, a fallback is right
+
+
+def read_cases(path: Path) -> list[Case]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    cases = [Case(i["q"], i.get("lang", "de"), i["id"]) for i in data.get("in_scope") or []]
+    cases += [Case(i["q"], i.get("lang", "de"), None) for i in data.get("out_of_scope") or []]
+    return cases
+
+
+def figures(results: Sequence[tuple[Case, Match]]) -> dict[str, float | int]:
+    inside = [(c, m) for c, m in results if c.expected is not None]
+    outside = [m for c, m in results if c.expected is None]
+
+    def share(hits: int, total: int) -> float:
+        return round(hits / total, 4) if total else 0.0
+
+    correct = sum(m.decision == "answer" and m.id == c.expected for c, m in inside)
+    offered = sum(_offers(m, c.expected) for c, m in inside)
+    wrong = sum(m.decision == "answer" and m.id != c.expected for c, m in inside)
+    fallback = sum(m.decision == "fallback" for m in outside)
+    return {
+        "in_scope": len(inside),
+        "out_of_scope": len(outside),
+        "answered_correct": share(correct, len(inside)),
+        "correct_in_candidates": share(offered, len(inside)),
+        "wrong_answer": share(wrong, len(inside)),
+        "out_of_scope_fallback": share(fallback, len(outside)),
+    }
+
+
+def _offers(match: Match, expected: str | None) -> bool:
+    if match.decision == "answer":
+        return match.id == expected
+    if match.decision == "clarify":
+        return expected in {c.id for c in match.candidates}
+    return False
+
+
+def evaluate(matcher: Matcher, cases: Sequence[Case]) -> dict[str, Any]:
+    """The figures overall and per language, and latency per question in milliseconds."""
+    results, latencies = [], []
+    for case in cases:
+        start = time.perf_counter()
+        match = matcher.match(case.question)
+        latencies.append((time.perf_counter() - start) * 1000)
+        results.append((case, match))
+    report: dict[str, Any] = {"overall": figures(results)}
+    for language in sorted({case.language for case in cases}):
+        report[language] = figures([(c, m) for c, m in results if c.language == language])
+    report["latency_ms"] = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
+    report["misses"] = [
+        {"q": c.question, "lang": c.language, "expected": c.expected, **m.as_dict()}
+        for c, m in results
+        if not ((c.expected is None and m.decision == "fallback") or
+                (c.expected is not None and m.decision == "answer" and m.id == c.expected))
+    ]  # fmt: skip
+    return report
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return round(ordered[index], 3)
+
+
+GRID = {
+    "answer_coverage": (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
+    "answer_margin": (0.0, 0.05, 0.1, 0.15, 0.2, 0.25),
+    "clarify_coverage": (0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
+    "clarify_ratio": (0.6, 0.7, 0.8, 0.9),
+    "minimum_bm25": (0.0, 1.0, 1.5, 2.0, 3.0),
+}
+
+
+def objective(result: dict[str, float | int]) -> float:
+    """Correct answers and fallbacks count; wrong answers beyond 3 % cost three times."""
+    return (
+        float(result["answered_correct"])
+        + float(result["correct_in_candidates"])
+        + float(result["out_of_scope_fallback"])
+        - 3 * max(0.0, float(result["wrong_answer"]) - 0.03)
+    )
+
+
+def calibrate(
+    ranked: Sequence[tuple[Case, Matcher, Ranking]],
+) -> tuple[Thresholds, dict[str, Any]]:
+    """The grid point that scores best; each question is ranked once, only decisions redone."""
+    best: tuple[float, Thresholds, dict[str, Any]] | None = None
+    for values in itertools.product(*GRID.values()):
+        limits = Thresholds(**dict(zip(GRID, values, strict=True)))
+        if limits.clarify_coverage > limits.answer_coverage:
+            continue
+        results = []
+        for case, matcher, ranking in ranked:
+            matcher.thresholds = limits
+            results.append((case, matcher.decide(ranking)))
+        result = figures(results)
+        score = objective(result)
+        if best is None or score > best[0]:
+            best = (score, limits, result)
+    assert best is not None
+    return best[1], best[2]
+
+
+def calibration_rankings(
+    entries: Sequence[Entry], out_of_scope: Sequence[Case], folds: int = 5
+) -> list[tuple[Case, Matcher, Ranking]]:
+    """Held-out example questions (ranked against the entries without them) and the given
+    out-of-scope questions (against all entries): data that is not the evaluation set."""
+    ranked = []
+    for kept, cases in held_out_examples(entries, folds):
+        matcher = Matcher(kept)
+        ranked += [(case, matcher, matcher.rank(case.question)) for case in cases]
+    matcher = Matcher(entries)
+    ranked += [(case, matcher, matcher.rank(case.question)) for case in out_of_scope]
+    return ranked
+
+
+def held_out_examples(
+    entries: Sequence[Entry], folds: int = 5
+) -> Iterable[tuple[list[Entry], list[Case]]]:
+    """Entries with every ``folds``-th example question removed, and those questions as cases:
+    calibration data that is not the evaluation set."""
+    for fold in range(folds):
+        kept, cases = [], []
+        for entry in entries:
+            texts = {}
+            for lang, text in entry.texts.items():
+                questions = list(text.questions)
+                cases += [Case(q, lang, entry.id) for q in questions[fold::folds]]
+                del questions[fold::folds]
+                texts[lang] = replace(text, questions=tuple(questions))
+            kept.append(replace(entry, texts=texts))
+        yield kept, cases

@@ -1,0 +1,163 @@
+"""From a member's words to index terms: folding, stop words, stems, compounds and typos.
+
+Members write German and English, with or without umlauts, with typos, in compounds
+("Reisekostenzuschuss"). Each word becomes the stems of both languages' Snowball stemmers,
+so an English question finds a German-worded entry and the other way round; a word the
+knowledge base has never seen is split into known parts or, failing that, corrected to the
+closest known word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
+from rapidfuzz import fuzz, process
+
+WORD = re.compile(r"[^\W_]+")
+ABBREVIATIONS = (
+    (re.compile(r"\br\s*&\s*d\b"), " rnd "),
+    (re.compile(r"\bf\s*(?:&|\+|u\.?)\s*e\b"), " fue "),
+)
+CHAT_WORDS = {
+    # greetings and fillers that say nothing about the topic
+    "hi", "hallo", "hello", "hey", "bitte", "please", "danke", "thanks", "mal", "eigentlich",
+    "gibt", "gibts", "gib", "ne", "nen", "kann", "koennen", "können", "could", "would", "pls",
+    "ihr", "euch", "you", "we", "wir", "uns", "us", "our", "unser", "unsere", "unseren",
+    "know", "tell", "sagen", "wissen", "frage", "question", "möglich", "moeglich",
+    # question words: every question has them, no entry is about them
+    "wer", "wen", "wem", "wann", "warum", "wieso", "weshalb", "woher", "wohin", "oft",
+    "wo", "welcher", "welches", "welchen", "genau", "einfach", "schon",
+    "when", "where", "which", "why", "whom", "whose", "much", "many", "anything", "something",
+    "hab", "habe", "haben", "hat", "habt", "sind", "bin", "ist", "get", "got",
+}  # fmt: skip
+STOP_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset(STOPWORDS_GERMAN) | CHAT_WORDS
+UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+SPELLED = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+MIN_PART = 4
+MIN_FUZZY = 5
+FUZZY_CUTOFF = 84.0
+
+_german = Stemmer.Stemmer("german")
+_english = Stemmer.Stemmer("english")
+
+
+def fold(text: str) -> str:
+    """A comparison key: case, umlauts in either spelling, punctuation and spacing ignored."""
+    text = text.lower().translate(UMLAUTS)
+    for spelled, plain in SPELLED:
+        text = text.replace(spelled, plain)
+    return " ".join(WORD.findall(text))
+
+
+def words(text: str) -> list[str]:
+    """The content words of a text, lower-cased, without stop words."""
+    text = text.lower().replace("ß", "ss")
+    for pattern, replacement in ABBREVIATIONS:
+        text = pattern.sub(replacement, text)
+    return [w for w in WORD.findall(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+
+
+@lru_cache(maxsize=65536)
+def stems(word: str) -> tuple[str, ...]:
+    """The German and the English stem (one when they agree), umlauts folded."""
+    german = _german.stemWord(word).translate(UMLAUTS)
+    english = _english.stemWord(word).translate(UMLAUTS)
+    return (german,) if german == english else (german, english)
+
+
+def _spelling(word: str) -> str:
+    """Umlauts written out, so the fuzzy match compares like with like."""
+    return word.translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"}))
+
+
+class Analyzer:
+    """Turns text into groups of terms, one group per word, knowing the base's vocabulary."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.known = {_spelling(w) for w in vocabulary}
+        self._choices = sorted(self.known)
+        self._stems = {stem for w in self.known if len(w) >= MIN_PART for stem in stems(w)}
+        self._split_cache: dict[str, tuple[str, ...]] = {}
+        self._fuzzy_cache: dict[str, str | None] = {}
+
+    def groups(self, text: str, *, correct: bool = False) -> list[tuple[str, ...]]:
+        """Terms per word: a known word's stems; an unknown compound's parts, each its own
+        word; an unknown word's correction when ``correct`` (questions, not documents)."""
+        result: list[tuple[str, ...]] = []
+        for word in words(text):
+            word = _spelling(word)
+            own = stems(word)
+            if word in self.known or self._stemmed(word):
+                result.append(own)
+                continue
+            parts = self.split(word)
+            if parts:
+                result += [stems(part) for part in parts]
+                continue
+            fixed = self.correct(word) if correct else None
+            result.append(tuple(dict.fromkeys((*own, *stems(fixed)))) if fixed else own)
+        return result
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms of a document: every word's stems plus those of its compound parts."""
+        result: list[str] = []
+        for word in words(text):
+            word = _spelling(word)
+            result += stems(word)
+            for part in self.split(word):
+                result += stems(part)
+        return result
+
+    def _stemmed(self, word: str) -> bool:
+        return any(stem in self._stems for stem in stems(word))
+
+    def split(self, word: str) -> tuple[str, ...]:
+        """A German compound's known parts ("reisekostenzuschuss" → reisekosten, zuschuss)."""
+        if len(word) < 2 * MIN_PART:
+            return ()
+        cached = self._split_cache.get(word)
+        if cached is None:
+            cached = self._split(word, depth=2)
+            self._split_cache[word] = cached
+        return cached
+
+    def _split(self, word: str, depth: int) -> tuple[str, ...]:
+        best: tuple[str, ...] = ()
+        for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+            head, tail = word[:cut], word[cut:]
+            if not self._is_part(head) and not (head.endswith("s") and self._is_part(head[:-1])):
+                continue
+            if self._is_part(tail):
+                parts: tuple[str, ...] = (head, tail)
+            elif depth > 1 and len(tail) >= 2 * MIN_PART:
+                rest = self._split(tail, depth - 1)
+                parts = (head, *rest) if rest else ()
+            else:
+                parts = ()
+            if parts and (not best or min(map(len, parts)) > min(map(len, best))):
+                best = parts
+        return best
+
+    def _is_part(self, piece: str) -> bool:
+        return len(piece) >= MIN_PART and (piece in self.known or self._stemmed(piece))
+
+    def correct(self, word: str) -> str | None:
+        """The closest known word for a typo, or None when nothing is close enough."""
+        if len(word) < MIN_FUZZY or word.isdigit():
+            return None
+        if word not in self._fuzzy_cache:
+            found = process.extractOne(
+                word,
+                self._choices,
+                scorer=fuzz.ratio,
+                score_cutoff=FUZZY_CUTOFF,
+                processor=None,
+            )
+            if found and found[0][0] != word[0]:
+                found = None  # typos rarely hit the first letter; this avoids learn → clear
+            self._fuzzy_cache[word] = found[0] if found else None
+        return self._fuzzy_cache[word]
