@@ -6,9 +6,12 @@ from tests.cli import chat
 
 
 def test_start_and_a_numbered_choice_through_stdin(tmp_path: Path) -> None:
-    output = chat(["/start", "2", "/help"], data_dir=tmp_path)
-    assert "Willkommen bei optobot" in output
-    assert "  [1] ❓ Frage stellen" in output and "  [2] 🌐 English" in output
+    first = chat(["/start"], data_dir=tmp_path)
+    assert "Willkommen bei optobot" in first and "  [1] ❓ Frage stellen" in first
+    number = next(
+        line.split("]")[0].strip(" [") for line in first.splitlines() if "🌐 English" in line
+    )
+    output = chat(["/start", number, "/help"], data_dir=tmp_path)
     assert "Fine, I'll write to you in English from now on." in output  # pressed by number
     assert "How we work together" in output
 
