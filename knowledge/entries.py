@@ -81,7 +81,7 @@ def load_entries(directory: Path) -> Loaded:
         problems += checker.problems
         if entry is not None and not checker.problems:
             entries.append(entry)
-    problems += _cross_checks(entries, files)
+    problems += _cross_checks(entries, {path.stem for path in files})
     bad = {p.file for p in problems}
     sound = tuple(e for e in entries if e.file not in bad)
     return Loaded(sound, tuple(problems))
@@ -259,8 +259,10 @@ class _FileChecker:
 _placeholders = Environment(undefined=StrictUndefined, autoescape=False)
 
 
-def _cross_checks(entries: list[Entry], files: Iterable[Path]) -> list[Problem]:
-    """What no single file can tell: duplicate ids, related ids, questions shared by entries."""
+def _cross_checks(entries: list[Entry], file_ids: set[str]) -> list[Problem]:
+    """What no single file can tell: duplicate ids, related ids, questions shared by entries.
+
+    A related id whose file is broken still counts as existing: that file gets the blame."""
     problems: list[Problem] = []
     by_id: dict[str, Entry] = {}
     for entry in entries:
@@ -273,7 +275,7 @@ def _cross_checks(entries: list[Entry], files: Iterable[Path]) -> list[Problem]:
         for other in entry.related:
             if other == entry.id:
                 problems.append(Problem(entry.file, None, "related lists the entry itself"))
-            elif other not in by_id:
+            elif other not in by_id and other not in file_ids:
                 problems.append(Problem(entry.file, None, f"related id {other!r} does not exist"))
     owner: dict[str, Entry] = {}
     for entry in entries:

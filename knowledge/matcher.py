@@ -10,6 +10,7 @@ runner-up it is.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import numpy as np
 
 from knowledge.entries import Entry
 from knowledge.text import Analyzer, words
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 Decision = Literal["answer", "clarify", "fallback"]
 MAX_CANDIDATES = 3
