@@ -166,3 +166,19 @@ async def test_two_workers_on_one_database_deliver_each_row_once(
 async def test_backoff_doubles_and_is_capped() -> None:
     waits = [backoff(n).total_seconds() for n in (1, 2, 3, 4, 20)]
     assert waits == [30, 60, 120, 240, 7200]
+
+
+async def test_forwarded_questions_are_leads_with_their_own_numbers(
+    make_app: Any, clock: Clock
+) -> None:
+    app = await make_app(**TELEGRAM_STAFF)
+    question = {"question": "Gibt es Förderung für Messen in Kanada?", "email": "a@b.example"}
+    refs = [await store_lead(app, question, kind="question", user=f"u{n}") for n in (1, 2)]
+    refs.append(await store_lead(app, user="u3"))
+    assert refs == ["Q-2026-0001", "Q-2026-0002", "IDEA-2026-0001"]
+    telegram = RecordingSender()
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    assert await worker.deliver_due() == 3
+    card = telegram.sent[0][1][0].text
+    assert "Weitergeleitete Frage Q-2026-0001" in card
+    assert "**Frage:** Gibt es Förderung für Messen in Kanada?" in card
