@@ -222,3 +222,18 @@ async def test_home_lists_the_members_trainings_and_open_ideas(slack: Workspace)
     await slack.press_home("tr:mine")
     [mine] = await slack.posted(before)
     assert mine.params["channel"] == DM and "Business culture Japan" in text_of(mine)
+
+
+async def test_faq_answer_in_the_dm_with_feedback_buttons(slack: Workspace) -> None:
+    [answer] = await slack.dm("What is ZIM?")
+    assert answer.params["channel"] == DM
+    assert "ZIM – international cooperation projects" in text_of(answer)
+    values = [
+        e["value"] for b in answer.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    up = next(value for value in values if value.startswith("fb:") and value.endswith(":up"))
+    assert any(value.startswith("fb:") and value.endswith(":down") for value in values)
+    await slack.press(up)
+    [thanks] = await slack.fake.wait_for("chat.postEphemeral")
+    await slack.channel.idle()
+    assert thanks.params["user"] == MEMBER and thanks.params["channel"] == DM
