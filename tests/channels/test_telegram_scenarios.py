@@ -1,5 +1,5 @@
 """Whole conversations in Telegram: an idea that becomes a lead the staff group claims, a
-training registration with its calendar file, a stale button."""
+training registration with its calendar file, a stale button, a FAQ answer with feedback."""
 
 from __future__ import annotations
 
@@ -140,3 +140,26 @@ async def test_training_registration_sends_the_calendar_file(make_app: MakeApp) 
     assert document.params["document_filename"].endswith(".ics")
     event = Calendar.from_ical(bytes(document.files["document"])).walk("VEVENT")[0]
     assert str(event["uid"]).startswith("reg-")
+
+
+async def test_faq_answer_with_feedback_buttons(make_app: MakeApp) -> None:
+    clara = {"id": 10003, "is_bot": False, "first_name": "Clara", "language_code": "de"}
+    async with telegram_run(make_app, **STAFF) as run:
+        [answer] = await run.say("Was ist ZIM?", clara)
+        actions = [
+            button["callback_data"]
+            for row in answer.params["reply_markup"]["inline_keyboard"]
+            for button in row
+        ]
+        up = next(
+            action for action in actions if action.startswith("fb:") and action.endswith(":up")
+        )
+        await run.press(up, clara, chat_id=clara["id"])
+        thanks = run.fake.called("answerCallbackQuery")[-1]
+        thanks_text = run.app.services.templates.render("de", "faq/feedback_thanks")
+    assert answer.params["parse_mode"] == "HTML"
+    assert (
+        "Zentrales Innovationsprogramm" in answer.params["text"] or "ZIM" in answer.params["text"]
+    )
+    assert any(action.endswith(":down") for action in actions)
+    assert thanks.params["text"] == thanks_text and thanks.params["show_alert"] is True
