@@ -13,6 +13,7 @@ from handlers.dialogue import ActiveForm
 from handlers.fallback import Fallback
 from handlers.faq import Faq
 from handlers.ideas import Ideas
+from handlers.privacy import Privacy
 from handlers.smalltalk import SmallTalk
 from handlers.staff import StaffActions
 from handlers.trainings import Trainings
@@ -24,6 +25,7 @@ def build_handlers(services: Services) -> list[Handler]:
         Commands(),
         ActiveForm(),
         StaffActions(),
+        Privacy(),
         Trainings(services),
         Ideas(services),
         SmallTalk(),

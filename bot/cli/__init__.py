@@ -9,11 +9,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import chat, config, db, kb, leads, outbox, serve, trainings
+from bot.cli import chat, config, db, kb, leads, members, outbox, serve, trainings
 from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 
-SUBCOMMANDS = (chat, serve, db, config, trainings, leads, outbox, kb)
+SUBCOMMANDS = (chat, serve, db, config, trainings, leads, outbox, kb, members)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,192 @@
+"""What a member may ask of their data: a copy of all of it, and to be forgotten.
+
+Forgetting deletes identities and contact data, cancels future registrations (the waiting
+list moves up), keeps leads and past registrations for the office's records of the funded
+programme without personal data, and unlinks the member's questions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import registrations
+from bot.settings import Settings
+from bot.storage import (
+    ChannelIdentity,
+    DialogueState,
+    Lead,
+    Member,
+    QuestionLog,
+    Registration,
+    Training,
+)
+from bot.templates import Templates
+from bot.training_notices import TrainingNotices
+
+PERSONAL_LEAD_FIELDS = ("organisation", "contact_name", "name", "email", "phone")
+
+
+@dataclass
+class Forgotten:
+    identities: int = 0
+    leads_kept: list[str] = field(default_factory=list)
+    registrations_cancelled: list[str] = field(default_factory=list)
+    registrations_kept: int = 0
+    questions_unlinked: int = 0
+
+
+async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
+    """Everything stored about one member, as JSON-ready data."""
+    identities = await _all(session, select(ChannelIdentity).filter_by(member_id=member.id))
+    leads = await _all(session, select(Lead).filter_by(member_id=member.id).order_by(Lead.id))
+    booked = await session.execute(
+        select(Registration, Training)
+        .join(Training, Registration.training_id == Training.id)
+        .where(Registration.member_id == member.id)
+        .order_by(Registration.id)
+    )
+    questions = await _all(
+        session, select(QuestionLog).filter_by(member_id=member.id).order_by(QuestionLog.id)
+    )
+    return {
+        "member": {
+            "id": member.id,
+            "language": member.language,
+            "language_chosen_explicitly": member.language_explicit,
+            "display_name": member.display_name,
+            "organisation": member.organisation,
+            "contact_name": member.contact_name,
+            "email": member.email,
+            "phone": member.phone,
+            "announcements": member.announcements,
+            "created_at": member.created_at,
+        },
+        "identities": [
+            {
+                "channel": i.channel,
+                "user_id": i.user_id,
+                "chat_id": i.chat_id,
+                "locale": i.locale,
+                "created_at": i.created_at,
+            }
+            for i in identities
+        ],
+        "leads": [
+            {
+                "ref": lead.ref,
+                "kind": lead.kind,
+                "status": lead.status,
+                "fields": lead.fields,
+                "language": lead.language,
+                "channel": lead.channel,
+                "consent_at": lead.consent_at,
+                "consent_version": lead.consent_version,
+                "created_at": lead.created_at,
+            }
+            for lead in leads
+        ],
+        "registrations": [
+            {
+                "training": training.id,
+                "title": training.texts.get("title"),
+                "status": r.status,
+                "name": r.name,
+                "organisation": r.organisation,
+                "email": r.email,
+                "is_member": r.is_member,
+                "consent_at": r.consent_at,
+                "consent_version": r.consent_version,
+                "created_at": r.created_at,
+            }
+            for r, training in booked.all()
+        ],
+        "questions": [
+            {
+                "text": q.text,
+                "language": q.language,
+                "decision": q.decision,
+                "entry": q.entry_id,
+                "feedback": q.feedback,
+                "forwarded": q.forwarded,
+                "created_at": q.created_at,
+            }
+            for q in questions
+        ],
+    }
+
+
+def export_json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+
+
+async def forget(
+    session: AsyncSession,
+    member: Member,
+    *,
+    settings: Settings,
+    templates: Templates,
+    now: datetime,
+) -> Forgotten:
+    """Delete or anonymise the member's personal data in the caller's transaction."""
+    result = Forgotten()
+    member.forgotten_at = now
+    notices = TrainingNotices(session, settings, templates, now)
+    future = await _all(
+        session,
+        select(Registration)
+        .join(Training, Registration.training_id == Training.id)
+        .where(
+            Registration.member_id == member.id,
+            Registration.status.in_(registrations.ACTIVE),
+            Training.starts_at > now,
+        ),
+    )
+    for registration in future:
+        _anonymise_registration(registration)
+        cancellation = await registrations.cancel(session, registration.uid, now=now)
+        if cancellation is not None:
+            result.registrations_cancelled.append(registration.training_id)
+            await notices.after_cancellation(cancellation)
+    kept = await _all(session, select(Registration).filter_by(member_id=member.id))
+    for registration in kept:
+        _anonymise_registration(registration)
+        registration.member_id = None
+    result.registrations_kept = len(kept) - len(future)
+    for lead in await _all(session, select(Lead).filter_by(member_id=member.id)):
+        lead.fields = {k: v for k, v in lead.fields.items() if k not in PERSONAL_LEAD_FIELDS}
+        lead.member_id = None
+        lead.updated_at = now
+        result.leads_kept.append(lead.ref)
+    unlinked = await session.execute(
+        update(QuestionLog).where(QuestionLog.member_id == member.id).values(member_id=None)
+    )
+    result.questions_unlinked = unlinked.rowcount  # type: ignore[attr-defined]
+    identities = await _all(session, select(ChannelIdentity).filter_by(member_id=member.id))
+    for identity in identities:
+        await session.execute(
+            delete(DialogueState).where(
+                DialogueState.channel == identity.channel,
+                DialogueState.user_id == identity.user_id,
+            )
+        )
+        await session.delete(identity)
+    result.identities = len(identities)
+    for column in ("display_name", "organisation", "contact_name", "email", "phone", "language"):
+        setattr(member, column, None)
+    member.announcements = False
+    await session.flush()
+    return result
+
+
+def _anonymise_registration(registration: Registration) -> None:
+    registration.name = registration.organisation = registration.email = None
+
+
+async def _all(session: AsyncSession, query: Any) -> list[Any]:
+    return list((await session.execute(query)).scalars())

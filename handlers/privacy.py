@@ -1,0 +1,87 @@
+"""/privacy, /mydata and /forget: what is stored, a copy of it, and forgetting it."""
+
+from __future__ import annotations
+
+from bot import privacy
+from bot.messages import Attachment, Reply
+from bot.turn import Turn
+
+COMMANDS = {"privacy", "datenschutz", "mydata", "meinedaten", "forget", "vergessen"}
+PRIVACY_ENTRY = "assistant-privacy"
+
+
+class Privacy:
+    def check(self, turn: Turn) -> bool:
+        command = turn.incoming.command
+        if command is not None:
+            return command[0] in COMMANDS
+        return (turn.incoming.action or "").startswith("privacy:")
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        action = turn.incoming.action
+        if action is not None:
+            name = action.removeprefix("privacy:")
+        else:
+            name = turn.incoming.command[0] if turn.incoming.command else ""
+        if name in ("mydata", "meinedaten"):
+            return await self._export(turn)
+        if name in ("forget", "vergessen"):
+            return [self._confirm_forget(turn)]
+        if name == "forget:yes":
+            return await self._forget(turn)
+        if name == "forget:no":
+            return [turn.reply("privacy/forget_kept", edit=True)]
+        if action is not None:
+            return [turn.reply("unknown_action", notice=True)]
+        return [self._notice(turn)]
+
+    def _notice(self, turn: Turn) -> Reply:
+        knowledge = turn.services.knowledge
+        entry = knowledge.get(PRIVACY_ENTRY) if knowledge else None
+        answer = ""
+        if entry is not None:
+            text = entry.text(turn.language)
+            answer = turn.services.templates.render_string(
+                turn.language, text.answer, {"office": turn.services.settings.office}
+            )
+        settings = turn.services.settings
+        return turn.reply(
+            "privacy/notice",
+            answer=answer,
+            question_days=settings.question_retention_days,
+            dialogue_days=settings.dialogue_expiry_days,
+            choices=[
+                turn.choice("privacy/button_mydata", "privacy:mydata"),
+                turn.choice("privacy/button_forget", "privacy:forget"),
+            ],
+        )
+
+    async def _export(self, turn: Turn) -> list[Reply]:
+        data = await privacy.export(turn.session, turn.member)
+        attachment = Attachment(
+            "optobot-my-data.json", privacy.export_json(data), "application/json"
+        )
+        counts = {key: len(data[key]) for key in ("leads", "registrations", "questions")}
+        return [turn.reply("privacy/export", attachment=attachment, **counts)]
+
+    def _confirm_forget(self, turn: Turn) -> Reply:
+        return turn.reply(
+            "privacy/forget_confirm",
+            choices=[
+                turn.choice("privacy/button_forget_yes", "privacy:forget:yes"),
+                turn.choice("privacy/button_forget_no", "privacy:forget:no"),
+            ],
+        )
+
+    async def _forget(self, turn: Turn) -> list[Reply]:
+        services = turn.services
+        language = turn.language
+        result = await privacy.forget(
+            turn.session,
+            turn.member,
+            settings=services.settings,
+            templates=services.templates,
+            now=turn.now,
+        )
+        text = services.templates.render(language, "privacy/forgotten", result=result)
+        return [Reply(text, edit=True)]

@@ -1,0 +1,182 @@
+"""A member's rights over their data: see what is stored, get a copy, be forgotten."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.leads import create_lead
+from bot.registrations import Applicant, book
+from bot.storage import (
+    ChannelIdentity,
+    Lead,
+    Member,
+    OutboxMessage,
+    QuestionLog,
+    Registration,
+    Training,
+)
+from tests.conversation import Conversation
+
+
+async def add_training(app: App, seats: int = 1) -> Training:
+    async with app.database.transaction() as session:
+        training = Training(
+            id="jp-2027-03",
+            topic="japan",
+            texts={
+                "title": {"de": "Japan", "en": "Japan"},
+                "description": {"de": "Etikette", "en": "Etiquette"},
+            },
+            starts_at=datetime(2027, 3, 10, 8, tzinfo=UTC),
+            ends_at=datetime(2027, 3, 10, 16, tzinfo=UTC),
+            place="Jena",
+            language="de",
+            seats=seats,
+            fee_member=100,
+            fee_non_member=200,
+            deadline=datetime(2027, 3, 1, tzinfo=UTC),
+        )
+        session.add(training)
+    return training
+
+
+async def member_of(app: App, user: str) -> Member | None:
+    async with app.database.transaction() as session:
+        query = select(Member).join(ChannelIdentity).filter(ChannelIdentity.user_id == user)
+        return (await session.execute(query)).scalar_one_or_none()
+
+
+async def book_for(app: App, member: Member, name: str, now: datetime) -> None:
+    async with app.database.transaction() as session:
+        applicant = Applicant(
+            member_id=member.id,
+            name=name,
+            organisation=f"{name} GmbH",
+            email=f"{name.lower()}@example.org",
+            is_member=True,
+            language="en",
+            consent_at=now,
+        )
+        await book(session, "jp-2027-03", applicant, now=now)
+
+
+async def test_privacy_shows_the_entry_and_the_live_retention_periods(make_app: Any) -> None:
+    app = await make_app(question_retention_days=30)
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("/privacy")
+    assert "after 30 days" in chat.text
+    entry = app.services.knowledge.get("assistant-privacy")
+    assert entry.text("en").title  # the entry exists; its answer is part of the notice
+    assert "/mydata" in chat.text and "/forget" in chat.text
+
+
+async def test_mydata_sends_everything_as_json(app: App, clock: Any) -> None:
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("/start")
+    member = await member_of(app, chat.user)
+    assert member is not None
+    async with app.database.transaction() as session:
+        session.add(
+            QuestionLog(
+                member_id=member.id,
+                channel="console",
+                language="en",
+                text="what is zim",
+                decision="answer",
+                entry_id="funding-zim",
+            )
+        )
+    await add_training(app)
+    await book_for(app, member, "Anke", clock.now)
+    await chat.say("/mydata")
+    [reply] = chat.replies
+    assert reply.attachment is not None and reply.attachment.mime_type == "application/json"
+    data = json.loads(reply.attachment.content)
+    assert data["identities"][0]["user_id"] == chat.user
+    assert data["questions"][0]["text"] == "what is zim"
+    assert data["registrations"][0]["email"] == "anke@example.org"
+
+
+async def test_forget_deletes_cancels_promotes_and_keeps_leads_anonymous(
+    db_app: App, clock: Any
+) -> None:
+    app = db_app
+    anke = Conversation(app.assistant, user="anke", locale="en")
+    bernd = Conversation(app.assistant, user="bernd", locale="en")
+    await anke.say("/start")
+    await bernd.say("/start")
+    anke_member, bernd_member = await member_of(app, "anke"), await member_of(app, "bernd")
+    assert anke_member is not None and bernd_member is not None
+    await add_training(app, seats=1)
+    await book_for(app, anke_member, "Anke", clock.now)
+    await book_for(app, bernd_member, "Bernd", clock.now)  # waits
+    async with app.database.transaction() as session:
+        member = await session.get(Member, anke_member.id)
+        assert member is not None
+        lead = await create_lead(
+            session,
+            app.services,
+            kind="idea",
+            member=member,
+            channel="console",
+            language="en",
+            fields={
+                "title": "Laser welding with Rochester",
+                "contact_name": "Anke Meier",
+                "email": "anke@example.org",
+                "organisation": "Anke GmbH",
+            },
+            consent_at=clock.now,
+        )
+        ref = lead.ref
+
+    await anke.say("/forget")
+    assert "cannot be undone" in anke.text
+    await anke.press("privacy:forget:yes")
+    assert "deleted" in anke.text and ref in anke.text and "jp-2027-03" in anke.text
+
+    assert await member_of(app, "anke") is None
+    async with app.database.transaction() as session:
+        kept = (await session.execute(select(Lead).filter_by(ref=ref))).scalar_one()
+        assert kept.member_id is None and kept.fields == {"title": "Laser welding with Rochester"}
+        statuses = dict(
+            (await session.execute(select(Registration.name, Registration.status))).all()
+        )
+        assert statuses == {None: "cancelled", "Bernd": "confirmed"}
+        forgotten = await session.get(Member, anke_member.id)
+        assert forgotten is not None and forgotten.forgotten_at is not None
+        assert forgotten.email is None and forgotten.display_name is None
+        to_bernd = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.target == "member")
+        )
+        assert to_bernd == 1  # Bernd hears of his seat; nothing goes to Anke
+    await anke.say("/mydata")
+    data = json.loads(anke.replies[0].attachment.content)  # type: ignore[union-attr]
+    assert data["leads"] == [] and data["registrations"] == [] and data["member"]["email"] is None
+
+
+async def test_forget_can_be_declined(app: App) -> None:
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("/forget")
+    await chat.press("No, keep it")
+    assert "everything stays" in chat.text
+    assert await member_of(app, chat.user) is not None
+
+
+def test_staff_forget_a_member_from_the_command_line(tmp_path: Any) -> None:
+    from tests.cli import chat, run
+
+    chat(["/language en", "/start"], data_dir=tmp_path, user="anke")
+    exported = run("members", "export", "console:anke", data_dir=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["identities"][0]["user_id"] == "anke"
+    forgotten = run("members", "forget", "console:anke", data_dir=tmp_path)
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert json.loads(forgotten.stdout)["identities"] == 1
+    again = run("members", "forget", "console:anke", data_dir=tmp_path)
+    assert again.returncode == 1 and "no member" in again.stderr
