@@ -8,14 +8,13 @@ nothing. Whoever registered inside that window just got a confirmation and is le
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.periodic import every
 from bot.settings import Settings
 from bot.storage import Database, Registration, Training
 from bot.templates import Templates
@@ -63,27 +62,12 @@ class ReminderScheduler:
 
     async def tick(self) -> int:
         services = self.services
-        try:
-            queued = await queue_due_reminders(
-                services.database, services.settings, services.templates, now=services.clock()
-            )
-        except Exception:  # a bad pass must not end the loop; the next one retries
-            log.exception("queueing reminders failed")
-            return 0
+        queued = await queue_due_reminders(
+            services.database, services.settings, services.templates, now=services.clock()
+        )
         if queued:
             log.info("queued %d training reminders", queued)
         return queued
 
-    async def _loop(self) -> None:
-        while True:
-            await self.tick()
-            await asyncio.sleep(self.interval)
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._loop(), name="training-reminders")
-        try:
-            yield
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    def running(self) -> AbstractAsyncContextManager[None]:
+        return every(self.interval, self.tick, name="training-reminders")

@@ -9,16 +9,20 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 
+from bot.periodic import every
 from bot.settings import Settings
 from bot.storage import Database, DialogueState, ProcessedEvent, QuestionLog
+from bot.turn import Services
 
 log = logging.getLogger(__name__)
 EVENT_IDS_KEPT = timedelta(days=7)
+INTERVAL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -47,3 +51,12 @@ async def clean_up(database: Database, settings: Settings, now: datetime) -> Cle
     if any(vars(cleaned).values()):
         log.info("retention: %s", cleaned)
     return cleaned
+
+
+def running(services: Services) -> AbstractAsyncContextManager[None]:
+    """The clean-up once an hour inside ``serve``."""
+
+    async def job() -> Cleaned:
+        return await clean_up(services.database, services.settings, services.clock())
+
+    return every(INTERVAL_SECONDS, job, name="retention")

@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from aiohttp import web
 
-from bot import metrics
+from bot import metrics, retention
 from bot.app import App, open_app
 from bot.channels.base import Channel
 from bot.delivery.worker import delivering
@@ -107,16 +107,30 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
         await site.start()
         log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
-        try:
-            for channel in channels:
-                await channel.start()
-                log.info("channel %s running", channel.name)
-            senders = {channel.name: channel.sender for channel in channels}
-            async with delivering(app, senders), ReminderScheduler(app.services).running():
+        senders = {channel.name: channel.sender for channel in channels}
+        async with (
+            delivering(app, senders),
+            ReminderScheduler(app.services).running(),
+            retention.running(app.services),
+        ):
+            try:
+                for channel in channels:
+                    await channel.start()
+                    log.info("channel %s running", channel.name)
                 await stop.wait()
-            log.info("stopping")
-        finally:
-            for channel in reversed(channels):
-                with suppress(Exception):
-                    await channel.stop()
-            await runner.cleanup()
+                log.info("stopping: no new updates, finishing those in flight")
+            finally:
+                await _stop_taking_updates(channels, runner)
+        log.info("stopped")
+
+
+async def _stop_taking_updates(channels: list[Channel], runner: web.AppRunner) -> None:
+    """Channels stop polling and finish what they took; the HTTP server finishes requests.
+
+    Runs before the outbox worker stops, so replies and staff messages of updates still in
+    flight are queued and sent.
+    """
+    for channel in reversed(channels):
+        with suppress(Exception):
+            await channel.stop()
+    await runner.cleanup()
