@@ -65,14 +65,15 @@ class Conversation:
         return await self.send(self.incoming(text=text))
 
     async def press(self, wanted: str) -> list[Reply]:
-        """Press the button whose action is ``wanted``, or whose label contains it."""
+        """Press the button whose action is (or starts with) ``wanted``, or whose label has it."""
         return await self.send(self.incoming(action=self.choice(wanted).action))
 
     def choice(self, wanted: str) -> Choice:
         choices = self.choices
         exact = [c for c in choices if c.action == wanted]
+        prefixed = [c for c in choices if wanted.endswith(":") and c.action.startswith(wanted)]
         labelled = [c for c in choices if wanted.casefold() in c.label.casefold()]
-        found = exact or labelled
+        found = exact or prefixed or labelled
         if not found:
             raise AssertionError(f"no button {wanted!r} in {[c.label for c in choices]}")
         return found[0]
