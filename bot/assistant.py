@@ -91,8 +91,12 @@ class Assistant:
         return await handler.handle(turn)
 
     def _rate_limit(self, turn: Turn) -> list[Reply] | None:
-        """None within the limit; one polite notice when it is crossed, then silence."""
-        if turn.is_staff:
+        """None within the limit; one polite notice when it is crossed, then silence.
+
+        Messages count, button presses do not: a member clicking through a form quickly is
+        no flood, and the platforms throttle presses themselves.
+        """
+        if turn.is_staff or turn.incoming.action is not None:
             return None
         state, now = turn.state, self.services.clock()
         if state.rate_window_start is None or now - state.rate_window_start >= _WINDOW:

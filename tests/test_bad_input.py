@@ -54,3 +54,14 @@ async def test_staff_are_not_rate_limited(make_app: Any) -> None:
         assert "How we work together" in staff.text
         await member.say("/help")
     assert member.replies == []
+
+
+async def test_button_presses_do_not_count_towards_the_limit(make_app: Any) -> None:
+    app = await make_app(rate_limit_per_minute=2)
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("/start")
+    for _ in range(4):
+        await chat.send(chat.incoming(action="menu:ask"))
+        assert "Just type your question" in chat.text
+    await chat.say("/help")
+    assert "How we work together" in chat.text
