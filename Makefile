@@ -26,6 +26,7 @@ serve: $(STAMP)
 	$(BIN)/optobot serve
 
 test: $(DEV_STAMP)
+	$(BIN)/optobot kb check
 	$(BIN)/pytest -q
 
 # The storage contract again on PostgreSQL: every test that uses the database_url fixture
