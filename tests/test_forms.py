@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.forms import Form, Step
+from bot.forms import Form
 from bot.messages import Reply
 from bot.routing import Router
 from bot.turn import Turn
 from tests.conversation import Conversation
+from tests.demo_form import STEPS
 
 CONFIRMED: list[dict[str, Any]] = []
 
@@ -23,14 +24,7 @@ async def _confirm(turn: Turn, data: dict[str, Any]) -> list[Reply]:
 
 DEMO = Form(
     name="demo",
-    steps=(
-        Step("name", min_length=2, max_length=40),
-        Step("color", kind="choice", options=("red", "blue")),
-        Step("regions", kind="multichoice", options=("jp", "kr")),
-        Step("email", kind="email"),
-        Step("phone", kind="phone", optional=True),
-        Step("consent", kind="consent"),
-    ),
+    steps=STEPS,
     on_confirm=_confirm,
 )
 

@@ -225,3 +225,16 @@ async def workspace(
         await channel.stop()
         await http.close()
         await fake.stop()
+
+
+def submission(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The fixture's view_submission for the opened modal with these inputs."""
+    payload = copy.deepcopy(fixture("view_submission"))
+    payload["user"]["id"] = MEMBER
+    payload["view"].update(
+        blocks=view["blocks"],
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        state={"values": {step: {"answer": value} for step, value in values.items()}},
+    )
+    return payload

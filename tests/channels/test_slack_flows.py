@@ -4,7 +4,6 @@ with its calendar file."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from tests.channels.slack_support import (
     STAFF_CHANNEL,
     Workspace,
     fixture,
+    submission,
     workspace,
 )
 from tests.trainings_catalogue import sync_catalogue
@@ -113,18 +113,6 @@ async def test_idea_in_the_dm_reaches_the_staff_channel_and_staff_claims_it(
     assert await deliver(slack) == 1
     [told] = slack.fake.called("chat.postMessage")[posted:]
     assert told.params["channel"] == DM and "IDEA-2026-0001" in text_of(told)
-
-
-def submission(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    payload = copy.deepcopy(fixture("view_submission"))
-    payload["user"]["id"] = MEMBER
-    payload["view"].update(
-        blocks=view["blocks"],
-        callback_id=view["callback_id"],
-        private_metadata=view["private_metadata"],
-        state={"values": {step: {"answer": value} for step, value in values.items()}},
-    )
-    return payload
 
 
 def chosen(value: str) -> dict[str, Any]:

@@ -6,17 +6,17 @@ optional phone, consent), so the modal is tested on every kind of step it must d
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 from bot.channels.slack_blocks import MODAL_CALLBACK
-from bot.forms import Form, Step
+from bot.forms import Form
 from bot.messages import Reply
 from bot.turn import Turn
-from tests.channels.slack_support import DM, MEMBER, Workspace, fixture, workspace
+from tests.channels.slack_support import DM, MEMBER, Workspace, fixture, submission, workspace
+from tests.demo_form import STEPS
 
 SUBMITTED: list[dict[str, Any]] = []
 
@@ -29,14 +29,7 @@ async def _confirm(turn: Turn, data: dict[str, Any]) -> list[Reply]:
 IDEA = Form(
     name="idea",
     template="forms/demo",
-    steps=(
-        Step("name", min_length=2, max_length=40),
-        Step("color", kind="choice", options=("red", "blue")),
-        Step("regions", kind="multichoice", options=("jp", "kr")),
-        Step("email", kind="email"),
-        Step("phone", kind="phone", optional=True),
-        Step("consent", kind="consent"),
-    ),
+    steps=STEPS,
     on_confirm=_confirm,
 )
 
@@ -48,19 +41,6 @@ async def slack(make_app: Callable[..., Any]) -> AsyncIterator[Workspace]:
         assert ws.app.services.forms is not None
         ws.app.services.forms.register(IDEA)
         yield ws
-
-
-def submission(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """The fixture's view_submission for the opened modal with these inputs."""
-    payload = copy.deepcopy(fixture("view_submission"))
-    payload["user"]["id"] = MEMBER
-    payload["view"].update(
-        blocks=view["blocks"],
-        callback_id=view["callback_id"],
-        private_metadata=view["private_metadata"],
-        state={"values": {step: {"answer": value} for step, value in values.items()}},
-    )
-    return payload
 
 
 def text(value: str) -> dict[str, Any]:
