@@ -100,6 +100,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     async with open_app(settings) as app:
+        knowledge = app.services.knowledge
+        if knowledge is not None:  # staff edited the files: `kill -HUP <pid>` serves them
+            with suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signal.SIGHUP, knowledge.reload)
         channels = configured_channels(app)
         server = http_app(app, channels)
         runner = web.AppRunner(server, handle_signals=False)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.forms import Form
+from bot.forms import Form, Step
 from bot.messages import Reply
 from bot.routing import Router
 from bot.turn import Turn
@@ -171,3 +171,34 @@ async def test_an_abandoned_form_expires(db_app: App, clock: Any) -> None:
     clock.advance(days=8)
     await chat.say("/cancel")
     assert "There is no running dialogue" in chat.text
+
+
+async def _keep(turn: Turn, data: dict[str, Any]) -> list[Reply]:
+    CONFIRMED.append(data)
+    return [Reply("ok")]
+
+
+async def test_number_and_date_steps_parse_and_explain(app: App) -> None:
+    chat = Conversation(with_demo(app).assistant, locale="de")
+    assert app.services.forms is not None
+    app.services.forms.register(
+        Form(
+            name="demo",
+            steps=(
+                Step("name", kind="number", minimum=1, maximum=20),
+                Step("color", kind="date"),
+            ),
+            on_confirm=_keep,
+        )
+    )
+    await chat.say("/demo")
+    await chat.say("viele")
+    assert "Bitte geben Sie eine Zahl ein." in chat.text
+    await chat.say("25")
+    assert "bis 20" in chat.text
+    await chat.say("12")
+    await chat.say("morgen")
+    assert "15.03.2027" in chat.text  # the date format is explained
+    await chat.say("15.03.2027")
+    await chat.press("Absenden")
+    assert CONFIRMED == [{"name": 12, "color": "2027-03-15"}]
