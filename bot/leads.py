@@ -9,6 +9,7 @@ and when it is closed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,9 @@ KINDS = {"idea": "IDEA", "question": "Q"}
 CONTACT_FIELDS = ("organisation", "contact_name", "email", "phone")
 NOTIFIED = ("claimed", "closed")
 """The changes a member is told about; 'contacted' they noticed themselves."""
+
+
+log = logging.getLogger(__name__)
 
 
 class LeadError(Exception):
@@ -95,7 +99,10 @@ async def create_lead(
         if fields.get(name):
             setattr(member, name, fields[name])
     await session.flush()
-    await notify_staff(session, services, lead)
+    targets = await notify_staff(session, services, lead)
+    log.info(
+        "lead %s (%s, %s) stored; staff targets: %s", lead.ref, kind, channel, targets or "none"
+    )
     return lead
 
 

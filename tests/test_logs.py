@@ -22,3 +22,17 @@ def test_the_filter_masks_formatted_arguments_as_json() -> None:
     assert RedactingFilter().filter(record)
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "lead from ***" and entry["level"] == "INFO"
+
+
+async def test_a_conversation_logs_no_member_text_at_info(app, caplog) -> None:  # type: ignore[no-untyped-def]
+    from tests.conversation import Conversation
+
+    chat = Conversation(app.assistant, locale="en")
+    with caplog.at_level(logging.INFO):
+        await chat.say("how do I bake sourdough zebrabread, ask anke.meier@example.org")
+        await chat.press("fwd:")
+        await chat.say("/idea")
+        await chat.say("Zebrabread welding with ultrashort pulses")
+    assert caplog.records  # something was logged
+    logged = " ".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "zebrabread" not in logged.lower() and "anke.meier" not in logged
