@@ -1,0 +1,128 @@
+"""The server under test as a child process, so its CPU and memory are its own.
+
+Peak RSS is the kernel's high-water mark (``VmHWM`` in ``/proc/<pid>/status``) and CPU
+time comes from ``/proc/<pid>/stat``: psutil is not a dependency. The child runs in a
+temp dir with only the variables given, so a developer's ``.env`` cannot leak in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import aiohttp
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")
+"""The only variables of the bench's environment a child sees, besides its own."""
+
+
+class ChildFailed(Exception):
+    """The child exited or never became healthy; the message ends with its log's tail."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def child_env(**variables: str) -> dict[str, str]:
+    env = {name: os.environ[name] for name in PASSED_ON if name in os.environ}
+    env.update(variables)
+    return env
+
+
+class Child:
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
+        self.argv, self.env, self.cwd, self.log = argv, env, cwd, log
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def run(self, seconds: float = 120) -> None:
+        """Run to the end (a one-off command such as ``trainings sync``)."""
+        await self._spawn()
+        assert self.process is not None
+        code = await asyncio.wait_for(self.process.wait(), seconds)
+        if code != 0:
+            raise ChildFailed(f"{' '.join(self.argv[1:])} exited {code}: {self.tail()}")
+
+    async def start(self, health_url: str, seconds: float = 90) -> None:
+        """Start and wait until ``health_url`` answers 200."""
+        await self._spawn()
+        assert self.process is not None
+        deadline = time.monotonic() + seconds
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                if self.process.returncode is not None:
+                    raise ChildFailed(f"exited {self.process.returncode}: {self.tail()}")
+                try:
+                    async with http.get(health_url) as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.2)
+        await self.stop()
+        raise ChildFailed(f"not healthy after {seconds}s: {self.tail()}")
+
+    async def _spawn(self) -> None:
+        output = self.log.open("ab")
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.argv, env=self.env, cwd=self.cwd, stdout=output, stderr=output
+            )
+        finally:
+            output.close()
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
+    def cpu_seconds(self) -> float:
+        return process_cpu(self.pid)
+
+    async def stop(self, seconds: float = 20) -> int | None:
+        """SIGTERM (the server finishes what is in flight), SIGKILL if it hangs."""
+        if self.process is None or self.process.returncode is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.process.wait(), seconds)
+        except TimeoutError:
+            self.process.kill()
+            return await self.process.wait()
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def process_cpu(pid: int) -> float:
+    """User plus system CPU seconds of one process (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def host_busy_seconds() -> float:
+    """CPU seconds all cores of the machine spent busy (first line of ``/proc/stat``), to
+    tell how much of a phase's CPU went to other processes on a shared host."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / TICKS
