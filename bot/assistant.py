@@ -19,6 +19,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from bot import language, metrics, sanitise
 from bot.messages import Incoming, Reply
@@ -170,6 +171,7 @@ class Assistant:
             select(ChannelIdentity)
             .filter_by(channel=incoming.channel, user_id=incoming.user_id)
             .join(ChannelIdentity.member)
+            .options(contains_eager(ChannelIdentity.member))
         )
         identity = (await session.execute(query)).scalar_one_or_none()
         if identity is None:
@@ -183,8 +185,6 @@ class Assistant:
             )
             session.add(identity)
             await session.flush()
-        else:
-            await session.refresh(identity, ["member"])
         if incoming.private and identity.chat_id != incoming.chat_id:
             identity.chat_id = incoming.chat_id
         if incoming.locale:
