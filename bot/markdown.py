@@ -39,6 +39,21 @@ def escape(text: str) -> str:
 
 
 def parse(line: str) -> Iterator[Span]:
+    """Spans of one line; neighbouring literal pieces come as one text span."""
+    pending = ""
+    for span in _spans(line):
+        if span.style == "text":
+            pending += span.text
+            continue
+        if pending:
+            yield Span("text", pending)
+            pending = ""
+        yield span
+    if pending:
+        yield Span("text", pending)
+
+
+def _spans(line: str) -> Iterator[Span]:
     position = 0
     for match in _TOKEN.finditer(line):
         if match.start() > position:
@@ -91,8 +106,19 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_SLACK_MARK = re.compile(r"(?<!\w)[*_~`]|[*_~`](?!\w)")
+_LOOKALIKE = {"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
+
+
+def _slack_literal(text: str) -> str:
+    """Literal text that Slack must not format: mrkdwn has no escape, so a formatting
+    character where it could open or close a style becomes its look-alike; inside a word
+    (``first_last@firm.de``) it cannot, and stays as it is."""
+    return _SLACK_MARK.sub(lambda mark: _LOOKALIKE[mark.group()], _slack_escape(text))
+
+
 def _mrkdwn_span(span: Span) -> str:
-    text = _slack_escape(span.text)
+    text = _slack_literal(span.text)
     match span.style:
         case "bold":
             return f"*{text}*"

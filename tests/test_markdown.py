@@ -31,3 +31,11 @@ def test_split_prefers_paragraphs_and_keeps_everything() -> None:
     assert chunks == ["a" * 30 + "\n\n" + "b" * 30, "c" * 30]
     long_word = split("x" * 25, 10)
     assert "".join(long_word) == "x" * 25 and all(len(c) <= 10 for c in long_word)
+
+
+def test_member_formatting_characters_cannot_style_slack_text() -> None:
+    member = "*now* _urgent_ ~gone~ `code` first_last@firm.de 2*3"
+    mrkdwn = to_mrkdwn("**Title:** " + escape(member))
+    assert mrkdwn.startswith("*Title:* ")  # our own bold still works
+    body = mrkdwn.removeprefix("*Title:* ")
+    assert body == "∗now∗ ˍurgentˍ ∼gone∼ ˋcodeˋ first_last@firm.de 2*3"
