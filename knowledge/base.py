@@ -13,6 +13,7 @@ from pathlib import Path
 from knowledge.entries import Entry, load_entries
 from knowledge.matcher import Match, Matcher
 from knowledge.problems import Problem
+from knowledge.synonyms import Synonyms, load_synonyms
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,14 @@ class KnowledgeBase:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         loaded = load_entries(directory)
-        self._report(loaded.problems)
-        self.current = _snapshot(loaded.entries)
+        synonyms = load_synonyms(self.synonyms_file)
+        self._report(loaded.problems + synonyms.problems)
+        self.current = _snapshot(loaded.entries, synonyms.synonyms)
+
+    @property
+    def synonyms_file(self) -> Path:
+        """Next to the entries directory, like knowledge/synonyms.yaml."""
+        return self.directory.parent / "synonyms.yaml"
 
     @property
     def entries(self) -> dict[str, Entry]:
@@ -43,11 +50,13 @@ class KnowledgeBase:
     def reload(self) -> list[Problem]:
         """Load the files again; on any problem keep serving what we have and say why."""
         loaded = load_entries(self.directory)
-        if loaded.problems:
-            self._report(loaded.problems)
-            log.error("knowledge base not reloaded: %d problem(s)", len(loaded.problems))
-            return list(loaded.problems)
-        self.current = _snapshot(loaded.entries)
+        synonyms = load_synonyms(self.synonyms_file)
+        problems = loaded.problems + synonyms.problems
+        if problems:
+            self._report(problems)
+            log.error("knowledge base not reloaded: %d problem(s)", len(problems))
+            return list(problems)
+        self.current = _snapshot(loaded.entries, synonyms.synonyms)
         log.info("knowledge base reloaded: %d entries", len(loaded.entries))
         return []
 
@@ -57,5 +66,5 @@ class KnowledgeBase:
             log.error("knowledge base: %s", problem)
 
 
-def _snapshot(entries: tuple[Entry, ...]) -> Snapshot:
-    return Snapshot({entry.id: entry for entry in entries}, Matcher(entries))
+def _snapshot(entries: tuple[Entry, ...], synonyms: Synonyms) -> Snapshot:
+    return Snapshot({entry.id: entry for entry in entries}, Matcher(entries, synonyms=synonyms))

@@ -19,6 +19,7 @@ import yaml
 
 from knowledge.entries import Entry
 from knowledge.matcher import Match, Matcher, Ranking, Thresholds
+from knowledge.synonyms import Synonyms
 
 
 @dataclass(frozen=True)
@@ -94,21 +95,41 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 GRID = {
-    "answer_coverage": (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
-    "answer_margin": (0.0, 0.05, 0.1, 0.15, 0.2, 0.25),
-    "clarify_coverage": (0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
-    "clarify_ratio": (0.6, 0.7, 0.8, 0.9),
-    "minimum_bm25": (0.0, 1.0, 1.5, 2.0, 3.0),
+    "answer_coverage": (0.3, 0.4, 0.5, 0.6, 0.7),
+    "answer_margin": (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2),
+    "clarify_coverage": (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
+    "clarify_ratio": (0.0, 0.5, 0.6, 0.7, 0.8, 0.9),
+    "minimum_bm25": (0.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0),
 }
 
 
+TARGETS = {
+    "answered_correct": 0.90,
+    "correct_in_candidates": 0.97,
+    "wrong_answer": 0.03,
+    "out_of_scope_fallback": 0.85,
+}
+"""The issue's targets; wrong answers are a ceiling, the others floors."""
+
+
+def shortfall(result: dict[str, float | int]) -> float:
+    """How far the figures fall short of the targets, summed (0 when all are met)."""
+    return sum(
+        max(0.0, float(result[name]) - limit)
+        if name == "wrong_answer"
+        else max(0.0, limit - float(result[name]))
+        for name, limit in TARGETS.items()
+    )
+
+
 def objective(result: dict[str, float | int]) -> float:
-    """Correct answers and fallbacks count; wrong answers beyond 3 % cost three times."""
+    """Correct answers, offered choices and fallbacks count; missing a target costs thrice."""
     return (
         float(result["answered_correct"])
         + float(result["correct_in_candidates"])
         + float(result["out_of_scope_fallback"])
-        - 3 * max(0.0, float(result["wrong_answer"]) - 0.03)
+        - float(result["wrong_answer"])
+        - 3 * shortfall(result)
     )
 
 
@@ -134,15 +155,18 @@ def calibrate(
 
 
 def calibration_rankings(
-    entries: Sequence[Entry], out_of_scope: Sequence[Case], folds: int = 5
+    entries: Sequence[Entry],
+    out_of_scope: Sequence[Case],
+    folds: int = 5,
+    synonyms: Synonyms | None = None,
 ) -> list[tuple[Case, Matcher, Ranking]]:
     """Held-out example questions (ranked against the entries without them) and the given
     out-of-scope questions (against all entries): data that is not the evaluation set."""
     ranked = []
     for kept, cases in held_out_examples(entries, folds):
-        matcher = Matcher(kept)
+        matcher = Matcher(kept, synonyms=synonyms)
         ranked += [(case, matcher, matcher.rank(case.question)) for case in cases]
-    matcher = Matcher(entries)
+    matcher = Matcher(entries, synonyms=synonyms)
     ranked += [(case, matcher, matcher.rank(case.question)) for case in out_of_scope]
     return ranked
 
@@ -163,3 +187,18 @@ def held_out_examples(
                 texts[lang] = replace(text, questions=tuple(questions))
             kept.append(replace(entry, texts=texts))
         yield kept, cases
+
+
+def cross_validate(
+    ranked: Sequence[tuple[Case, Matcher, Ranking]], folds: int = 5
+) -> dict[str, float | int]:
+    """Figures of thresholds calibrated without the very questions they are judged on:
+    every ``folds``-th question held out in turn, pooled; what to expect on new questions."""
+    results = []
+    for fold in range(folds):
+        train = [item for i, item in enumerate(ranked) if i % folds != fold]
+        limits, _ = calibrate(train)
+        for case, matcher, ranking in ranked[fold::folds]:
+            matcher.thresholds = limits
+            results.append((case, matcher.decide(ranking)))
+    return figures(results)

@@ -1,11 +1,13 @@
 """Which entry answers a question: BM25 ranking over both languages, then a decision.
 
-The index is built once per knowledge base. Each entry is one document made of its titles,
-example questions and keywords in both languages (its answer counts once, so words that
-only the answer uses still help). The decision looks at two things a calibration on the
-evaluation set showed to separate well: how much of the question the best entry covers
-(weighted by rarity, so "Jena" counts less than "Eurostars") and how far ahead of the
-runner-up it is.
+The index is built once per knowledge base. Each entry is one BM25 document made of its
+titles, example questions and keywords in both languages, plus the office's synonym groups
+(knowledge/synonyms.yaml); its answer only counts towards coverage, since answers mention
+many topics in passing. The best example question by BM25 and, for the best few entries,
+the closest example question by fuzzy whole-question similarity add to an entry's score.
+The decision looks at how much of the question the best entry covers (weighted by rarity,
+so "Jena" counts less than "Eurostars"), how strong the BM25 evidence is and how far ahead
+of the runner-up the best entry is; the limits are calibrated on the evaluation set.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import Literal
 
 import bm25s
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from knowledge.entries import Entry
-from knowledge.text import Analyzer, words
+from knowledge.synonyms import Synonyms, default_synonyms
+from knowledge.text import Analyzer, fold, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -28,18 +32,23 @@ Decision = Literal["answer", "clarify", "fallback"]
 MAX_CANDIDATES = 3
 QUESTION_WEIGHT = 0.5
 ANSWER_ONLY = 0.5
+FUZZY_WEIGHT = 0.5
+"""A question worded much like one example question gets up to this much extra."""
+RERANK = 10
+"""Only the best entries by BM25 are compared word for word (keeps 10,000 entries fast)."""
 """A word found only in an entry's answer is weaker evidence than one in its questions."""
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Where the decisions change; calibrated with ``optobot kb eval --calibrate``."""
+    """Where the decisions change: ``optobot kb calibrate --labelled`` on the evaluation set
+    (5-fold cross-validated figures in knowledge/README.md)."""
 
-    answer_coverage: float = 0.65
-    answer_margin: float = 0.2
-    clarify_coverage: float = 0.5
-    clarify_ratio: float = 0.6
-    minimum_bm25: float = 1.5
+    answer_coverage: float = 0.3
+    answer_margin: float = 0.06
+    clarify_coverage: float = 0.3
+    clarify_ratio: float = 0.0
+    minimum_bm25: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class Ranking:
     candidates: tuple[Candidate, ...]
     coverage: float = 0.0
     entry_top: float = 0.0
+    exact: bool = False
+    """The question is one of the best entry's example questions, word for word."""
 
 
 @dataclass
@@ -80,17 +91,24 @@ class _Document:
 
 
 class Matcher:
-    def __init__(self, entries: Sequence[Entry], thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        thresholds: Thresholds | None = None,
+        synonyms: Synonyms | None = None,
+    ) -> None:
         self.thresholds = thresholds or Thresholds()
         self.ids = [entry.id for entry in entries]
         texts = [(_core_text(entry), _answer_text(entry)) for entry in entries]
-        self.analyzer = Analyzer(w for pair in texts for text in pair for w in words(text))
+        groups = (synonyms if synonyms is not None else default_synonyms()).groups
+        vocabulary = (w for pair in texts for text in pair for w in words(text))
+        self.analyzer = Analyzer(vocabulary, groups)
         self.documents = []
         corpus = []
         for entry_id, (core, answer) in zip(self.ids, texts, strict=True):
             core_terms, answer_terms = self.analyzer.terms(core), self.analyzer.terms(answer)
             self.documents.append(_Document(entry_id, set(core_terms), set(answer_terms)))
-            corpus.append(core_terms + answer_terms)
+            corpus.append(core_terms)
         self.retriever = bm25s.BM25()
         if corpus:
             self.retriever.index(corpus, show_progress=False)
@@ -100,7 +118,15 @@ class Matcher:
                 for question in (text.title, *text.questions):
                     questions.append(self.analyzer.terms(question))
                     owners.append(index)
-        self._owners = np.array(owners, dtype=np.int64)
+        # an entry's questions are consecutive and every entry has a title: one segment each
+        self._starts = np.searchsorted(np.array(owners, dtype=np.int64), np.arange(len(entries)))
+        self._phrases: list[list[str]] = [[] for _ in entries]
+        self._exact: dict[str, int] = {}
+        for index, entry in enumerate(entries):
+            for text in entry.texts.values():
+                for question in (text.title, *text.questions):
+                    self._phrases[index].append(fold(question))
+                    self._exact.setdefault(fold(question), index)
         self.questions = bm25s.BM25()
         if questions:
             self.questions.index(questions, show_progress=False)
@@ -120,14 +146,27 @@ class Matcher:
         groups = self.analyzer.groups(question, correct=True)
         terms = list(dict.fromkeys(term for group in groups for term in group))
         known = [term for term in terms if term in self._idf]
+        exact = self._exact.get(fold(question))
+        if exact is not None and not known:  # only stop words, e.g. "what can you do"
+            return Ranking((Candidate(self.ids[exact], 1.0),), 1.0, 0.0, exact=True)
         if not self.documents or not known:
             return Ranking(())
         scores, entry_top = self.scores(known)
+        phrase = fold(question)
+        for i in np.argpartition(-scores, min(RERANK, len(scores) - 1))[:RERANK]:
+            if scores[i] > 0:
+                similar = process.extractOne(
+                    phrase, self._phrases[i], scorer=fuzz.token_set_ratio, processor=None
+                )
+                scores[i] += FUZZY_WEIGHT * similar[1] / 100 if similar else 0.0
+        if exact is not None:
+            scores[exact] = scores.max() + 1.0
         order = np.argsort(-scores)[: MAX_CANDIDATES + 1]
         ranked = tuple(Candidate(self.ids[i], float(scores[i])) for i in order if scores[i] > 0)
         if not ranked:
             return Ranking(())
-        return Ranking(ranked, self.coverage(groups, self.documents[order[0]]), entry_top)
+        coverage = self.coverage(groups, self.documents[order[0]])
+        return Ranking(ranked, coverage, entry_top, exact=exact is not None)
 
     def decide(self, ranking: Ranking) -> Match:
         limits = self.thresholds
@@ -135,6 +174,8 @@ class Matcher:
         if not ranked:
             return Match("fallback", None, 0.0)
         best = ranked[0]
+        if ranking.exact:
+            return Match("answer", best.id, 1.0, ranked[:MAX_CANDIDATES], 1.0)
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = (best.score - runner_up) / best.score
         shown = ranked[:MAX_CANDIDATES]
@@ -142,17 +183,15 @@ class Matcher:
             return Match("fallback", None, coverage, shown, coverage)
         if coverage >= limits.answer_coverage and margin >= limits.answer_margin:
             return Match("answer", best.id, coverage, shown, coverage)
-        close = tuple(c for c in shown if c.score >= best.score * limits.clarify_ratio)
-        if len(close) >= 2:
-            return Match("clarify", best.id, coverage, close, coverage)
-        return Match("answer", best.id, coverage, shown, coverage)
+        close = [c for c in shown if c.score >= best.score * limits.clarify_ratio]
+        return Match("clarify", best.id, coverage, shown[: max(2, len(close))], coverage)
 
     def scores(self, terms: list[str]) -> tuple[np.ndarray, float]:
         """Per entry: its whole-document BM25 plus half its best single example question's,
-        each scaled to the best entry (a close paraphrase of one example counts extra)."""
+        each scaled to the best entry (a close paraphrase of one example counts extra).
+        ``reduceat`` over consecutive segments, since ``maximum.at`` was 80 % of the time."""
         whole = self.retriever.get_scores(terms)
-        best_question = np.zeros(len(self.ids), dtype=np.float64)
-        np.maximum.at(best_question, self._owners, self.questions.get_scores(terms))
+        best_question = np.maximum.reduceat(self.questions.get_scores(terms), self._starts)
         entry_top = float(whole.max())
         top_question = best_question.max()
         combined = whole / (entry_top or 1.0)

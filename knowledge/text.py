@@ -10,7 +10,7 @@ closest known word.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import Stemmer
@@ -75,10 +75,25 @@ def _spelling(word: str) -> str:
 
 
 class Analyzer:
-    """Turns text into groups of terms, one group per word, knowing the base's vocabulary."""
+    """Turns text into groups of terms, one group per word, knowing the base's vocabulary.
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
-        self.known = {_spelling(w) for w in vocabulary}
+    A word in a synonym group also yields the group's term ("~training"), in documents and
+    questions alike, so "Kurs" finds an entry that only says "Training"."""
+
+    def __init__(
+        self, vocabulary: Iterable[str], synonyms: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
+        self._concepts: dict[str, tuple[str, ...]] = {}
+        synonym_words = []
+        for name, members in (synonyms or {}).items():
+            for member in members:
+                member = _spelling(member.lower().replace("ß", "ss"))
+                synonym_words.append(member)
+                for stem in stems(member):
+                    known = self._concepts.get(stem, ())
+                    if f"~{name}" not in known:
+                        self._concepts[stem] = (*known, f"~{name}")
+        self.known = {_spelling(w) for w in vocabulary} | set(synonym_words)
         self._choices = sorted(self.known)
         self._stems = {stem for w in self.known if len(w) >= MIN_PART for stem in stems(w)}
         self._split_cache: dict[str, tuple[str, ...]] = {}
@@ -90,26 +105,32 @@ class Analyzer:
         result: list[tuple[str, ...]] = []
         for word in words(text):
             word = _spelling(word)
-            own = stems(word)
+            own = self.stems(word)
             if word in self.known or self._stemmed(word):
                 result.append(own)
                 continue
             parts = self.split(word)
             if parts:
-                result += [stems(part) for part in parts]
+                result += [self.stems(part) for part in parts]
                 continue
             fixed = self.correct(word) if correct else None
-            result.append(tuple(dict.fromkeys((*own, *stems(fixed)))) if fixed else own)
+            result.append(tuple(dict.fromkeys((*own, *self.stems(fixed)))) if fixed else own)
         return result
+
+    def stems(self, word: str) -> tuple[str, ...]:
+        """The word's stems and the synonym groups it belongs to."""
+        own = stems(word)
+        concepts = [c for stem in own for c in self._concepts.get(stem, ())]
+        return tuple(dict.fromkeys((*own, *concepts))) if concepts else own
 
     def terms(self, text: str) -> list[str]:
         """Index terms of a document: every word's stems plus those of its compound parts."""
         result: list[str] = []
         for word in words(text):
             word = _spelling(word)
-            result += stems(word)
+            result += self.stems(word)
             for part in self.split(word):
-                result += stems(part)
+                result += self.stems(part)
         return result
 
     def _stemmed(self, word: str) -> bool:

@@ -17,9 +17,16 @@ from sqlalchemy import or_, select
 from bot.settings import Settings
 from bot.storage import Database, QuestionLog
 from knowledge.entries import entry_as_dict, load_entries
-from knowledge.evaluation import calibrate, calibration_rankings, evaluate, read_cases
+from knowledge.evaluation import (
+    calibrate,
+    calibration_rankings,
+    cross_validate,
+    evaluate,
+    read_cases,
+)
 from knowledge.matcher import Matcher
 from knowledge.problems import Problem
+from knowledge.synonyms import load_synonyms
 from knowledge.text import fold
 
 
@@ -36,8 +43,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     evaluation = actions.add_parser("eval", help="figures on a labelled question set")
     evaluation.add_argument("file", type=Path)
     evaluation.add_argument("--json", action="store_true")
-    cal = actions.add_parser("calibrate", help="best thresholds on held-out example questions")
-    cal.add_argument("file", type=Path, help="YAML with out_of_scope questions")
+    cal = actions.add_parser("calibrate", help="best thresholds for the decisions")
+    cal.add_argument("file", type=Path, help="YAML with out_of_scope (and in_scope) questions")
+    cal.add_argument(
+        "--labelled",
+        action="store_true",
+        help="calibrate on all the file's questions and print 5-fold cross-validated figures "
+        "(default: held-out example questions plus the file's out_of_scope ones)",
+    )
     export = actions.add_parser("export", help="all entries with their texts")
     export.add_argument("--json", action="store_true", help="JSON (the only format)")
     gaps = actions.add_parser("gaps", help="fallbacks, clarifications and 👎, most frequent first")
@@ -54,18 +67,27 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         _print_gaps(rows, args.format)
         return 0
     loaded = load_entries(directory)
-    if loaded.problems:
-        for problem in loaded.problems:
-            print(problem, file=sys.stderr)
+    synonyms = load_synonyms(settings.knowledge_dir / "synonyms.yaml")
+    for problem in loaded.problems + synonyms.problems:
+        print(problem, file=sys.stderr)
     if args.action == "export":
         print(json.dumps([entry_as_dict(e) for e in loaded.entries], ensure_ascii=False, indent=2))
         return 0
     if args.action == "calibrate":
-        out = [c for c in read_cases(args.file) if c.expected is None]
-        limits, result = calibrate(calibration_rankings(loaded.entries, out))
-        print(json.dumps({"thresholds": limits.__dict__, "figures": result}, indent=2))
+        cases = read_cases(args.file)
+        report: dict[str, Any] = {}
+        if args.labelled:
+            matcher = Matcher(loaded.entries, synonyms=synonyms.synonyms)
+            ranked = [(case, matcher, matcher.rank(case.question)) for case in cases]
+            report["cross_validated"] = cross_validate(ranked)
+        else:
+            out = [c for c in cases if c.expected is None]
+            ranked = calibration_rankings(loaded.entries, out, synonyms=synonyms.synonyms)
+        limits, result = calibrate(ranked)
+        report = {"thresholds": limits.__dict__, "figures": result, **report}
+        print(json.dumps(report, indent=2))
         return 0
-    matcher = Matcher(loaded.entries)
+    matcher = Matcher(loaded.entries, synonyms=synonyms.synonyms)
     if args.action == "eval":
         report = evaluate(matcher, read_cases(args.file))
         if args.json:
@@ -89,6 +111,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _check(knowledge_dir: Path) -> int:
     problems: list[Problem] = list(load_entries(knowledge_dir / "entries").problems)
+    problems += load_synonyms(knowledge_dir / "synonyms.yaml").problems
     catalogue = knowledge_dir / "trainings.yaml"
     try:
         checker = importlib.import_module("knowledge.catalogue")
