@@ -19,7 +19,7 @@ def test_member_text_is_escaped_so_it_cannot_mention_or_link() -> None:
     [message] = messages(reply)
     text = message.blocks[0]["text"]["text"]
     assert "&lt;!channel&gt;" in text and "&lt;@U0002&gt;" in text and "&amp;" in text
-    assert "<" not in text and "*bold*" in text
+    assert "<" not in text and "∗bold∗" in text and "*bold*" not in text  # no styling either
     assert "<" not in message.text
 
 
