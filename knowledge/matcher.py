@@ -30,6 +30,9 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index buil
 
 Decision = Literal["answer", "clarify", "fallback"]
 MAX_CANDIDATES = 3
+FULL_COVERAGE = 0.999
+"""Every word of a short question is in the entry: too little BM25 mass is no reason to
+give up ("help, how does this work")."""
 QUESTION_WEIGHT = 0.5
 ANSWER_ONLY = 0.5
 FUZZY_WEIGHT = 0.5
@@ -179,7 +182,8 @@ class Matcher:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = (best.score - runner_up) / best.score
         shown = ranked[:MAX_CANDIDATES]
-        if ranking.entry_top < limits.minimum_bm25 or coverage < limits.clarify_coverage:
+        weak = ranking.entry_top < limits.minimum_bm25 and coverage < FULL_COVERAGE
+        if weak or coverage < limits.clarify_coverage:
             return Match("fallback", None, coverage, shown, coverage)
         if coverage >= limits.answer_coverage and margin >= limits.answer_margin:
             return Match("answer", best.id, coverage, shown, coverage)
