@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar import calendar_attachment
-from bot.delivery.outbox import enqueue, enqueue_replies
-from bot.markdown import to_html, to_plain
+from bot.delivery.outbox import enqueue_replies
+from bot.delivery.staff import enqueue_for_staff, notice_payload
 from bot.messages import Choice, Reply
 from bot.registrations import Booking, Cancellation
 from bot.settings import Settings
@@ -154,42 +154,17 @@ class TrainingNotices:
     # to the office ---------------------------------------------------------------------
 
     async def to_staff(self, template: str, *, key: str, kind: str, **context: Any) -> int:
-        """One row per configured staff target; the notices are short, so no staff card."""
-        language = self.settings.default_language
-        text = self.templates.render(language, template, **context)
-        queued = 0
-        for target in self.settings.staff_targets():
-            payload: dict[str, Any]
-            if target == "email":
-                subject = to_plain(text.splitlines()[0])
-                payload = {
-                    "to": self.settings.office_email or "",
-                    "subject": subject,
-                    "text": to_plain(text),
-                    "html": to_html(text),
-                }
-            else:
-                settings = self.settings
-                chat = (
-                    settings.staff_slack_channel
-                    if target == "slack"
-                    else settings.staff_telegram_chat_id
-                )
-                payload = {
-                    "channel": target,
-                    "chat_id": str(chat),
-                    "replies": [{"text": text, "choices": []}],
-                }
-            if await enqueue(
-                self.session,
-                key=f"{key}:{target}",
-                target=target,
-                kind=kind,
-                payload=payload,
-                due=self.now,
-            ):
-                queued += 1
-        return queued
+        """A short notice to every configured staff target, in the staff language."""
+        text = self.templates.render(self.settings.staff_language, template, **context)
+        queued = await enqueue_for_staff(
+            self.session,
+            self.settings,
+            lambda target: notice_payload(self.settings, text, target),
+            key=key,
+            kind=kind,
+            due=self.now,
+        )
+        return len(queued)
 
     async def after_booking(self, booking: Booking) -> None:
         if booking.filled_last_seat and booking.training and booking.registration:

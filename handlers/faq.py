@@ -115,7 +115,7 @@ class Faq:
             return [turn.reply("unknown_action", notice=True)]
         if log.forwarded:
             return [turn.reply("faq/already_forwarded", notice=True)]
-        staff_language = turn.services.settings.default_language
+        staff_language = turn.services.settings.staff_language
         label = turn.services.templates.render(staff_language, "faq/lead_question")
         lead = await create_lead(
             turn.session,

@@ -9,6 +9,8 @@ into the Markdown through the ``md`` filter, so it arrives literally on every ta
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -16,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue, replies_to_json
-from bot.markdown import to_plain
+from bot.markdown import to_html, to_plain
 from bot.messages import Choice, Reply
 from bot.settings import Settings
 from bot.storage import Lead
@@ -103,29 +105,69 @@ def lead_email(templates: Templates, settings: Settings, lead: Lead) -> dict[str
     }
 
 
+def staff_chat(settings: Settings, target: str) -> str:
+    """The staff chat of the "slack" or "telegram" target."""
+    chat = settings.staff_slack_channel if target == "slack" else settings.staff_telegram_chat_id
+    return str(chat)
+
+
 def staff_payload(templates: Templates, settings: Settings, lead: Lead, target: str) -> dict:
     if target == "email":
         return lead_email(templates, settings, lead)
-    chat_id = settings.staff_slack_channel if target == "slack" else settings.staff_telegram_chat_id
     return {
         "channel": target,
-        "chat_id": str(chat_id),
+        "chat_id": staff_chat(settings, target),
         "replies": replies_to_json([lead_card(templates, settings, lead)]),
     }
 
 
-async def notify_staff(session: AsyncSession, services: Services, lead: Lead) -> list[str]:
-    """One outbox row per configured target; the key makes a second call a no-op."""
+def notice_payload(settings: Settings, text: str, target: str) -> dict:
+    """A short notice to the office (no card, no buttons): its first line is the subject."""
+    if target == "email":
+        return {
+            "to": settings.office_email or "",
+            "subject": to_plain(text.splitlines()[0]),
+            "text": to_plain(text),
+            "html": to_html(text),
+        }
+    return {
+        "channel": target,
+        "chat_id": staff_chat(settings, target),
+        "replies": replies_to_json([Reply(text)]),
+    }
+
+
+async def enqueue_for_staff(
+    session: AsyncSession,
+    settings: Settings,
+    payload: Callable[[str], dict],
+    *,
+    key: str,
+    kind: str,
+    due: datetime,
+) -> list[str]:
+    """One outbox row per configured target, keyed ``<key>:<target>``: a repeat is a no-op."""
     queued = []
-    for target in services.settings.staff_targets():
-        payload = staff_payload(services.templates, services.settings, lead, target)
+    for target in settings.staff_targets():
         if await enqueue(
             session,
-            key=f"lead:{lead.ref}:{target}",
+            key=f"{key}:{target}",
             target=target,
-            kind=f"lead_{lead.kind}",
-            payload=payload,
-            due=services.clock(),
+            kind=kind,
+            payload=payload(target),
+            due=due,
         ):
             queued.append(target)
     return queued
+
+
+async def notify_staff(session: AsyncSession, services: Services, lead: Lead) -> list[str]:
+    """The lead's card to every configured target, once."""
+    return await enqueue_for_staff(
+        session,
+        services.settings,
+        lambda target: staff_payload(services.templates, services.settings, lead, target),
+        key=f"lead:{lead.ref}",
+        kind=f"lead_{lead.kind}",
+        due=services.clock(),
+    )
