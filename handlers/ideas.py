@@ -11,11 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from bot.forms import QUESTION_START, Form, Step
 from bot.leads import create_lead
@@ -35,21 +31,16 @@ NOT_PROGRAMMES = {"funding-overview", "funding-application-help"}
 CONSENT_VERSION = "idea-2026-11"
 
 
-@cache
-def _funding_entries(directory: Path) -> tuple[tuple[str, dict[str, str]], ...]:
-    """(id, {language: title}) of the knowledge base's funding programmes, in file order."""
-    entries = []
-    for path in sorted(directory.glob("funding-*.yaml")):
-        entry = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if entry["id"] in NOT_PROGRAMMES:
-            continue
-        entries.append((entry["id"], {lang: entry[lang]["title"] for lang in ("de", "en")}))
-    return tuple(entries)
-
-
 def funding_options(turn: Turn) -> list[tuple[str, str]]:
-    directory = turn.services.settings.knowledge_dir / "entries"
-    options = [(entry, titles[turn.language]) for entry, titles in _funding_entries(directory)]
+    """The knowledge base's funding programmes (titles in the member's language), then
+    "please advise": the same entries the FAQ answers from, reloaded with them."""
+    knowledge = turn.services.knowledge
+    entries = sorted(knowledge.entries.values(), key=lambda e: e.id) if knowledge else []
+    options = [
+        (entry.id, entry.text(turn.language).title)
+        for entry in entries
+        if entry.topic == "funding" and entry.id not in NOT_PROGRAMMES
+    ]
     advise = turn.services.templates.render_block(turn.language, "forms/idea", "opt_funding_advise")
     return [*options, ("advise", advise)]
 
