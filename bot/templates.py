@@ -6,6 +6,7 @@ through the ``md`` filter. Dates and money are formatted per language with Babel
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -61,9 +62,12 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # templates ship with the code; no stat() per render
         )
         self.env.filters.update(md=escape, datetime=_datetime, date=_date, time=_time, money=_money)
         self.env.globals.update(globals_)
+        # compiling is ~2 ms; an answer's source only changes with a knowledge reload
+        self._from_string = functools.lru_cache(maxsize=1024)(self.env.from_string)
 
     def render(self, language: str, name: str, /, **context: Any) -> str:
         template = self.env.get_template(f"{language}/{name}.j2")
@@ -85,7 +89,7 @@ class Templates:
 
     def render_string(self, language: str, source: str, context: Mapping[str, Any]) -> str:
         """Render text that is itself a template, e.g. a knowledge-base answer."""
-        return self.env.from_string(source).render(lang=language, **context).strip()
+        return self._from_string(source).render(lang=language, **context).strip()
 
     def names(self, language: str) -> set[str]:
         return {
