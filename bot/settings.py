@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=1, le=65535)
     public_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    telegram_messages_per_second: int = Field(default=30, ge=1)
+    """Telegram's limit for one bot across all chats; more only with paid broadcasts."""
 
     telegram_bot_token: SecretStr | None = _env("TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = _env("TELEGRAM_API_BASE_URL")

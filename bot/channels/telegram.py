@@ -25,6 +25,7 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, ExtBot, Type
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot import language
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_incoming import CHANNEL, Reading, read_update
 from bot.channels.telegram_render import alert_text
 from bot.channels.telegram_send import TelegramSender
@@ -48,8 +49,11 @@ START_ATTEMPTS = 5
 POLL_TIMEOUT = 10
 
 
-def _rate_limiter() -> AIORateLimiter:
-    return AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+def _rate_limiter(settings: Settings) -> AIORateLimiter:
+    return AIORateLimiter(
+        overall_max_rate=settings.telegram_messages_per_second,
+        max_retries=RATE_LIMIT_RETRIES,
+    )
 
 
 def _token(settings: Settings) -> str:
@@ -72,7 +76,13 @@ def make_sender(settings: Settings) -> TelegramSender:
 
     The bot connects on first use; call ``close()`` when done.
     """
-    bot = ExtBot(_token(settings), rate_limiter=_rate_limiter(), **_urls(settings))
+    bot = ExtBot(
+        _token(settings),
+        rate_limiter=_rate_limiter(settings),
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(),
+        **_urls(settings),
+    )
     return TelegramSender(bot, owns_bot=True)
 
 
@@ -108,7 +118,9 @@ class TelegramChannel:
         builder = (
             Application.builder()
             .token(_token(self.settings))
-            .rate_limiter(_rate_limiter())
+            .rate_limiter(_rate_limiter(self.settings))
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest())
             .concurrent_updates(32)
         )
         urls = _urls(self.settings)
