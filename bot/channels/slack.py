@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -199,6 +200,8 @@ class SlackChannel:
             server.router.add_post(EVENTS_PATH, self.handle_http)
 
     async def start(self) -> None:
+        # one connection pool for every Web API call; without it each call opens its own
+        self.client.session = aiohttp.ClientSession()
         if self.app_token is not None:
             self._socket = AsyncSocketModeHandler(self.bolt, self.app_token.get_secret_value())
             await self._socket.connect_async()
@@ -210,6 +213,8 @@ class SlackChannel:
             await self._socket.close_async()
             self._socket = None
         await self.idle()
+        if self.client.session is not None:
+            await self.client.session.close()
 
     async def idle(self) -> None:
         """Wait for the work that runs after the acks (shutdown, tests)."""
