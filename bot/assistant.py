@@ -146,20 +146,29 @@ class Assistant:
         return Turn(incoming, session, member, identity, state, chosen, self.services)
 
     async def _state(self, session: AsyncSession, incoming: Incoming) -> DialogueState:
-        """The dialogue row, created if new and locked for this transaction."""
+        """The dialogue row, created if new and locked for this transaction.
+
+        One upsert does both: ``ON CONFLICT DO UPDATE`` locks the existing row on PostgreSQL
+        as ``FOR UPDATE`` would, and SQLite's writers are serialised anyway.
+        """
         now = self.services.clock()
         key = {
             "channel": incoming.channel,
             "chat_id": incoming.chat_id,
             "user_id": incoming.user_id,
         }
-        await session.execute(
+        upsert = (
             self._insert(session, DialogueState)
             .values(data={}, version=0, rate_count=0, updated_at=now, **key)
-            .on_conflict_do_nothing()
+            .on_conflict_do_update(
+                index_elements=list(key), set_={"version": DialogueState.version}
+            )
+            .returning(DialogueState)
         )
-        query = select(DialogueState).filter_by(**key).with_for_update()
-        state = (await session.execute(query)).scalar_one()
+        query = select(DialogueState).from_statement(upsert)
+        state = (
+            await session.execute(query, execution_options={"populate_existing": True})
+        ).scalar_one()
         expiry = timedelta(days=self.services.settings.dialogue_expiry_days)
         if state.form and state.updated_at < now - expiry:
             state.form = state.step = state.mode = None
