@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from knowledge.entries import Entry
-from knowledge.matcher import Match, Matcher, Ranking, Thresholds
+from knowledge.matcher import FULL_COVERAGE, MAX_CANDIDATES, Match, Matcher, Ranking, Thresholds
 from knowledge.synonyms import Synonyms
 
 
@@ -100,6 +101,7 @@ GRID = {
     "clarify_coverage": (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
     "clarify_ratio": (0.0, 0.5, 0.6, 0.7, 0.8, 0.9),
     "minimum_bm25": (0.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0),
+    "sure_coverage": (0.5, 0.6, 0.7, 0.8, 1.0),
 }
 
 
@@ -136,22 +138,88 @@ def objective(result: dict[str, float | int]) -> float:
 def calibrate(
     ranked: Sequence[tuple[Case, Matcher, Ranking]],
 ) -> tuple[Thresholds, dict[str, Any]]:
-    """The grid point that scores best; each question is ranked once, only decisions redone."""
-    best: tuple[float, Thresholds, dict[str, Any]] | None = None
+    """The grid point that scores best; each question is ranked once, and the decisions of
+    all questions are taken at once per grid point (``Outcomes``), so a finer grid is cheap."""
+    outcomes = Outcomes([(case, ranking) for case, _, ranking in ranked])
+    best: tuple[float, Thresholds] | None = None
     for values in itertools.product(*GRID.values()):
         limits = Thresholds(**dict(zip(GRID, values, strict=True)))
         if limits.clarify_coverage > limits.answer_coverage:
             continue
-        results = []
-        for case, matcher, ranking in ranked:
-            matcher.thresholds = limits
-            results.append((case, matcher.decide(ranking)))
-        result = figures(results)
-        score = objective(result)
+        score = objective(outcomes.figures(limits))
         if best is None or score > best[0]:
-            best = (score, limits, result)
+            best = (score, limits)
     assert best is not None
-    return best[1], best[2]
+    limits = best[1]
+    results = []
+    for case, matcher, ranking in ranked:
+        matcher.thresholds = limits
+        results.append((case, matcher.decide(ranking)))
+    return limits, figures(results)
+
+
+class Outcomes:
+    """``Matcher.decide`` and ``figures`` for many questions at once, as numpy arrays: the
+    same rules (a test holds them equal), 50 times faster over the calibration grid."""
+
+    def __init__(self, ranked: Sequence[tuple[Case, Ranking]]) -> None:
+        rows = []
+        for case, ranking in ranked:
+            shown = ranking.candidates[:MAX_CANDIDATES]
+            best = shown[0].score if shown else 0.0
+            runner_up = ranking.candidates[1].score if len(ranking.candidates) > 1 else 0.0
+            ids = [c.id for c in shown]
+            position = ids.index(case.expected) if case.expected in ids else -1
+            rows.append(
+                (
+                    case.expected is not None,
+                    bool(shown),
+                    ranking.exact,
+                    position,
+                    shown[position].score / best if position >= 0 and best else 0.0,
+                    (best - runner_up) / best if best else 0.0,
+                    ranking.coverage,
+                    ranking.entry_top,
+                    ranking.words,
+                )
+            )
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 9
+        (inside, ranked_any, exact, position, ratio, margin, coverage, top, count) = (
+            np.array(column) for column in columns
+        )
+        self.inside, self.exact = inside.astype(bool), exact.astype(bool)
+        self.ranked = ranked_any.astype(bool) & ~self.exact
+        self.position, self.ratio, self.margin = position, ratio, margin
+        self.coverage, self.entry_top, self.words = coverage, top, count
+
+    def figures(self, limits: Thresholds) -> dict[str, float | int]:
+        """What ``figures`` would say of the decisions under ``limits``."""
+        complete = (self.coverage >= min(FULL_COVERAGE, limits.sure_coverage)) & (self.words >= 2)
+        weak = (self.entry_top < limits.minimum_bm25) & ~complete
+        fallback = self.ranked & (weak | (self.coverage < limits.clarify_coverage))
+        confident = (self.coverage >= limits.answer_coverage) & (
+            self.margin >= limits.answer_margin
+        )
+        answer = self.exact | (self.ranked & ~fallback & confident)
+        clarify = self.ranked & ~fallback & ~confident
+        chosen = self.position == 0
+        among = (self.position >= 0) & ((self.position < 2) | (self.ratio >= limits.clarify_ratio))
+        inside, outside = self.inside, ~self.inside
+        count, others = int(inside.sum()), int(outside.sum())
+        return {
+            "in_scope": count,
+            "out_of_scope": others,
+            "answered_correct": _share(inside & answer & chosen, count),
+            "correct_in_candidates": _share(
+                inside & ((answer & chosen) | (clarify & among)), count
+            ),
+            "wrong_answer": _share(inside & answer & ~chosen, count),
+            "out_of_scope_fallback": _share(outside & ~answer & ~clarify, others),
+        }
+
+
+def _share(hits: np.ndarray, total: int) -> float:
+    return round(int(hits.sum()) / total, 4) if total else 0.0
 
 
 def calibration_rankings(

@@ -32,14 +32,21 @@ Decision = Literal["answer", "clarify", "fallback"]
 MAX_CANDIDATES = 3
 FULL_COVERAGE = 0.999
 """Every word of a short question of two or more words is in the entry: too little BM25
-mass is no reason to give up ("help, how does this work"); one word alone is too little."""
+mass is no reason to give up ("help, how does this work"); one word alone is too little.
+``Thresholds.sure_coverage`` may lower this limit."""
 QUESTION_WEIGHT = 0.5
 ANSWER_ONLY = 0.5
+"""A word found only in an entry's answer is weaker evidence than one in its questions."""
 FUZZY_WEIGHT = 0.5
 """A question worded much like one example question gets up to this much extra."""
+TITLE_WEIGHT = 0.5
+"""A question naming what an entry's title names (Korea, ZIM) gets up to this much extra:
+words that many entries mention in passing still tell the entries apart by their titles."""
+COVERAGE_WEIGHT = 1.5
+"""How much of the question an entry covers (by rarity) counts in the ranking, not only
+in the decision: BM25 alone lets one frequent word outweigh the rare word that matters."""
 RERANK = 10
 """Only the best entries by BM25 are compared word for word (keeps 10,000 entries fast)."""
-"""A word found only in an entry's answer is weaker evidence than one in its questions."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +55,13 @@ class Thresholds:
     (5-fold cross-validated figures in knowledge/README.md)."""
 
     answer_coverage: float = 0.3
-    answer_margin: float = 0.06
+    answer_margin: float = 0.1
     clarify_coverage: float = 0.3
     clarify_ratio: float = 0.0
     minimum_bm25: float = 3.0
+    sure_coverage: float = 0.6
+    """Covering this much of a question of two or more words is enough evidence even with
+    little BM25 mass (a short question against a long entry: "prioritätsjahr wie lange")."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,12 @@ class Matcher:
         count = len(self.documents)
         self._idf = {t: _idf(n, count) for t, n in frequency.items()}
         self._unseen_idf = _idf(0, count)
+        postings: dict[str, set[int]] = {}
+        for index, entry in enumerate(entries):
+            for text in entry.texts.values():
+                for term in self.analyzer.terms(text.title):
+                    postings.setdefault(term, set()).add(index)
+        self._titles = {t: np.fromiter(ix, dtype=np.int64) for t, ix in postings.items()}
 
     def match(self, question: str) -> Match:
         return self.decide(self.rank(question))
@@ -157,9 +173,11 @@ class Matcher:
         if not self.documents or not known:
             return Ranking(())
         scores, entry_top = self.scores(known)
+        scores += TITLE_WEIGHT * self.title_share(groups)
         phrase = fold(question)
         for i in np.argpartition(-scores, min(RERANK, len(scores) - 1))[:RERANK]:
             if scores[i] > 0:
+                scores[i] += COVERAGE_WEIGHT * self.coverage(groups, self.documents[i])
                 similar = process.extractOne(
                     phrase, self._phrases[i], scorer=fuzz.token_set_ratio, processor=None
                 )
@@ -184,7 +202,7 @@ class Matcher:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = (best.score - runner_up) / best.score
         shown = ranked[:MAX_CANDIDATES]
-        complete = coverage >= FULL_COVERAGE and ranking.words >= 2
+        complete = coverage >= min(FULL_COVERAGE, limits.sure_coverage) and ranking.words >= 2
         weak = ranking.entry_top < limits.minimum_bm25 and not complete
         if weak or coverage < limits.clarify_coverage:
             return Match("fallback", None, coverage, shown, coverage)
@@ -206,11 +224,33 @@ class Matcher:
             combined = combined + QUESTION_WEIGHT * best_question / top_question
         return combined, entry_top
 
+    def title_share(self, groups: list[tuple[str, ...]]) -> np.ndarray:
+        """Per entry: the share of the question's title words (by rarity among titles) that
+        its title has, so a question naming Korea favours the entry titled Korea."""
+        share = np.zeros(len(self.ids))
+        total = 0.0
+        count = len(self.ids)
+        for group in groups:
+            hits = [self._titles[t] for t in group if t in self._titles]
+            if not hits:
+                continue
+            found = np.unique(np.concatenate(hits))
+            weight = _idf(len(found), count)
+            total += weight
+            share[found] += weight
+        return share / total if total else share
+
+    def weight(self, group: tuple[str, ...]) -> float:
+        """A word's rarity: its rarest indexed term; a spelling variant that no entry has
+        ("tokio" beside "~japan") does not make a common word rare."""
+        known = [self._idf[term] for term in group if term in self._idf]
+        return max(known) if known else self._unseen_idf
+
     def coverage(self, groups: list[tuple[str, ...]], document: _Document) -> float:
         """The share of the question's words (weighted by rarity) the document contains."""
         total = found = 0.0
         for group in groups:
-            weight = max(self._idf.get(term, self._unseen_idf) for term in group)
+            weight = self.weight(group)
             total += weight
             if any(term in document.core for term in group):
                 found += weight

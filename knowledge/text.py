@@ -38,6 +38,10 @@ STOP_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset(STOPWORDS_GERMAN) | CHAT_W
 UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 SPELLED = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 MIN_PART = 4
+MIN_HEAD = 6
+"""A compound's last part alone must be this long: "zeiten", not "amt" or "nung"."""
+LINKS = ("s", "n", "en", "es")
+"""Linking elements between a compound's parts: "arbeits|zeit", "kunden|termin"."""
 MIN_FUZZY = 5
 FUZZY_CUTOFF = 84.0
 
@@ -137,12 +141,14 @@ class Analyzer:
         return any(stem in self._stems for stem in stems(word))
 
     def split(self, word: str) -> tuple[str, ...]:
-        """A German compound's known parts ("reisekostenzuschuss" → reisekosten, zuschuss)."""
+        """A German compound's known parts ("reisekostenzuschuss" → reisekosten, zuschuss);
+        failing that, its known last part, which names what the compound is
+        ("öffnungszeiten" → zeiten)."""
         if len(word) < 2 * MIN_PART:
             return ()
         cached = self._split_cache.get(word)
         if cached is None:
-            cached = self._split(word, depth=2)
+            cached = self._split(word, depth=2) or self._head(word)
             self._split_cache[word] = cached
         return cached
 
@@ -150,7 +156,7 @@ class Analyzer:
         best: tuple[str, ...] = ()
         for cut in range(MIN_PART, len(word) - MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
-            if not self._is_part(head) and not (head.endswith("s") and self._is_part(head[:-1])):
+            if not self._is_modifier(head):
                 continue
             if self._is_part(tail):
                 parts: tuple[str, ...] = (head, tail)
@@ -162,6 +168,19 @@ class Analyzer:
             if parts and (not best or min(map(len, parts)) > min(map(len, best))):
                 best = parts
         return best
+
+    def _is_modifier(self, head: str) -> bool:
+        """A known word, also with a linking element ("arbeits", "straßen", "kunden")."""
+        return self._is_part(head) or any(
+            head.endswith(link) and self._is_part(head[: -len(link)]) for link in LINKS
+        )
+
+    def _head(self, word: str) -> tuple[str, ...]:
+        """The longest known last part of an unknown compound, the rest left unknown."""
+        for cut in range(MIN_PART, len(word) - MIN_HEAD + 1):
+            if self._is_part(word[cut:]):
+                return (word[cut:],)
+        return ()
 
     def _is_part(self, piece: str) -> bool:
         return len(piece) >= MIN_PART and (piece in self.known or self._stemmed(piece))

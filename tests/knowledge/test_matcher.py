@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
 from knowledge.entries import load_entries
-from knowledge.evaluation import TARGETS, evaluate, read_cases, shortfall
-from knowledge.matcher import Matcher
+from knowledge.evaluation import (
+    GRID,
+    TARGETS,
+    Outcomes,
+    evaluate,
+    figures,
+    read_cases,
+    shortfall,
+)
+from knowledge.matcher import Matcher, Thresholds
 from knowledge.synonyms import Synonyms, load_synonyms
 
 HERE = Path(__file__).resolve().parent
@@ -81,16 +90,15 @@ def test_synonyms_file_problems_name_file_and_line(tmp_path: Path) -> None:
 
 
 def test_evaluation_set_floor(matcher: Matcher) -> None:
-    """The figures reached today on the blind set; the issue's targets are in the next test."""
+    """The figures reached today on the blind set, less a little; the targets are next."""
     report = evaluate(matcher, read_cases(HERE / "eval_set.yaml"))["overall"]
     assert report["in_scope"] >= 300 and report["out_of_scope"] >= 40
-    assert report["answered_correct"] >= 0.89
-    assert report["correct_in_candidates"] >= 0.93
-    assert report["wrong_answer"] <= 0.03
-    assert report["out_of_scope_fallback"] >= 0.85
+    assert report["answered_correct"] >= 0.895
+    assert report["correct_in_candidates"] >= 0.97
+    assert report["wrong_answer"] <= 0.015
+    assert report["out_of_scope_fallback"] >= 0.92
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4: answered 89.7 %, in candidates 93.9 % so far")
 def test_evaluation_set_targets(matcher: Matcher) -> None:
     report = evaluate(matcher, read_cases(HERE / "eval_set.yaml"))["overall"]
     assert shortfall(report) == 0, {name: report[name] for name in TARGETS}
@@ -105,3 +113,39 @@ def test_a_short_question_whose_every_word_an_entry_has_is_not_given_up(matcher:
 @pytest.mark.parametrize("word", ["viele", "jena", "japan"])
 def test_one_common_word_alone_is_no_confident_answer(matcher: Matcher, word: str) -> None:
     assert matcher.match(word).decision != "answer"
+
+
+def test_calibration_decides_all_questions_at_once_as_the_matcher_does(matcher: Matcher) -> None:
+    """``Outcomes`` is the grid search's fast copy of ``decide`` and ``figures``."""
+    cases = read_cases(HERE / "eval_set.yaml")
+    rankings = [(case, matcher.rank(case.question)) for case in cases]
+    outcomes = Outcomes(rankings)
+    rng = random.Random(4)
+    points = [Thresholds()] + [
+        Thresholds(**{name: rng.choice(values) for name, values in GRID.items()}) for _ in range(40)
+    ]
+    for limits in points:
+        judge = Matcher([], thresholds=limits)
+        expected = figures([(case, judge.decide(ranking)) for case, ranking in rankings])
+        assert outcomes.figures(limits) == expected, limits
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("korean business etiquette course", "training-korea"),  # not the Japan training
+        ("japanese negotiation style training", "training-japan"),  # not the Korea one
+        ("bürozeiten der geschäftsstelle", "contact-office"),
+    ],
+)
+def test_the_entry_a_question_names_ranks_first(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    """Korea and Japan are in many entries' examples; the title says which is about them."""
+    assert matcher.rank(question).candidates[0].id == expected
+
+
+def test_an_unknown_compound_is_known_by_its_last_part(matcher: Matcher) -> None:
+    """German compounds name what they are last: "Lieferzeiten" are times."""
+    assert matcher.analyzer.split("lieferzeiten") == ("zeiten",)
+    assert matcher.analyzer.split("buergeramt") == ()  # "amt" is too short to stand alone
