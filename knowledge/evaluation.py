@@ -180,21 +180,21 @@ class Outcomes:
                     (best - runner_up) / best if best else 0.0,
                     ranking.coverage,
                     ranking.entry_top,
-                    ranking.words,
+                    ranking.words >= 2 or ranking.distinct,
                 )
             )
         columns = list(zip(*rows, strict=True)) if rows else [()] * 9
-        (inside, ranked_any, exact, position, ratio, margin, coverage, top, count) = (
+        (inside, ranked_any, exact, position, ratio, margin, coverage, top, enough) = (
             np.array(column) for column in columns
         )
         self.inside, self.exact = inside.astype(bool), exact.astype(bool)
         self.ranked = ranked_any.astype(bool) & ~self.exact
         self.position, self.ratio, self.margin = position, ratio, margin
-        self.coverage, self.entry_top, self.words = coverage, top, count
+        self.coverage, self.entry_top, self.enough = coverage, top, enough.astype(bool)
 
     def figures(self, limits: Thresholds) -> dict[str, float | int]:
         """What ``figures`` would say of the decisions under ``limits``."""
-        complete = (self.coverage >= min(FULL_COVERAGE, limits.sure_coverage)) & (self.words >= 2)
+        complete = (self.coverage >= min(FULL_COVERAGE, limits.sure_coverage)) & self.enough
         weak = (self.entry_top < limits.minimum_bm25) & ~complete
         fallback = self.ranked & (weak | (self.coverage < limits.clarify_coverage))
         confident = (self.coverage >= limits.answer_coverage) & (

@@ -22,7 +22,7 @@ import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from knowledge.entries import Entry
+from knowledge.entries import Entry, EntryText
 from knowledge.synonyms import Synonyms, default_synonyms
 from knowledge.text import Analyzer, fold, words
 
@@ -34,6 +34,9 @@ FULL_COVERAGE = 0.999
 """Every word of a short question of two or more words is in the entry: too little BM25
 mass is no reason to give up ("help, how does this work"); one word alone is too little.
 ``Thresholds.sure_coverage`` may lower this limit."""
+DISTINCT = 2
+"""A one-word question is enough when the word is a title word or keyword of at most this
+many entries: "eurostars" or "nemawashi" name a topic, "japan" or "viele" do not."""
 QUESTION_WEIGHT = 0.5
 ANSWER_ONLY = 0.5
 """A word found only in an entry's answer is weaker evidence than one in its questions."""
@@ -96,6 +99,8 @@ class Ranking:
     """The question is one of the best entry's example questions, word for word."""
     words: int = 0
     """How many content words the question has."""
+    distinct: bool = False
+    """Its one content word is the subject of few entries ("Eurostars", not "Japan")."""
 
 
 @dataclass
@@ -149,6 +154,11 @@ class Matcher:
         for document in self.documents:
             for term in document.core | document.answer:
                 frequency[term] = frequency.get(term, 0) + 1
+        self._subjects: dict[str, int] = {}
+        for entry in entries:
+            subject = {t for x in entry.texts.values() for t in self.analyzer.terms(_subject(x))}
+            for term in subject:
+                self._subjects[term] = self._subjects.get(term, 0) + 1
         count = len(self.documents)
         self._idf = {t: _idf(n, count) for t, n in frequency.items()}
         self._unseen_idf = _idf(0, count)
@@ -189,7 +199,17 @@ class Matcher:
         if not ranked:
             return Ranking(())
         coverage = self.coverage(groups, self.documents[order[0]])
-        return Ranking(ranked, coverage, entry_top, exact=exact is not None, words=len(groups))
+        distinct = len(groups) == 1 and all(
+            0 < self._subjects.get(term, 0) <= DISTINCT for term in groups[0] if term in self._idf
+        )
+        return Ranking(
+            ranked,
+            coverage,
+            entry_top,
+            exact=exact is not None,
+            words=len(groups),
+            distinct=distinct,
+        )
 
     def decide(self, ranking: Ranking) -> Match:
         limits = self.thresholds
@@ -202,7 +222,8 @@ class Matcher:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = (best.score - runner_up) / best.score
         shown = ranked[:MAX_CANDIDATES]
-        complete = coverage >= min(FULL_COVERAGE, limits.sure_coverage) and ranking.words >= 2
+        enough = ranking.words >= 2 or ranking.distinct
+        complete = coverage >= min(FULL_COVERAGE, limits.sure_coverage) and enough
         weak = ranking.entry_top < limits.minimum_bm25 and not complete
         if weak or coverage < limits.clarify_coverage:
             return Match("fallback", None, coverage, shown, coverage)
@@ -269,6 +290,11 @@ def _core_text(entry: Entry) -> str:
     for text in entry.texts.values():
         parts += [text.title, text.title, *text.questions, *text.keywords]
     return "\n".join(parts)
+
+
+def _subject(text: EntryText) -> str:
+    """What an entry is about in one language: its title and keywords."""
+    return "\n".join((text.title, *text.keywords))
 
 
 def _answer_text(entry: Entry) -> str:

@@ -10,6 +10,7 @@ closest known word.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -33,6 +34,7 @@ CHAT_WORDS = {
     "wo", "welcher", "welches", "welchen", "genau", "einfach", "schon",
     "when", "where", "which", "why", "whom", "whose", "much", "many", "anything", "something",
     "hab", "habe", "haben", "hat", "habt", "sind", "bin", "ist", "get", "got",
+    "gern", "gerne", "überhaupt", "ueberhaupt", "dafür", "dafuer", "darüber", "darueber",
 }  # fmt: skip
 STOP_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset(STOPWORDS_GERMAN) | CHAT_WORDS
 UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
@@ -43,6 +45,10 @@ MIN_HEAD = 6
 LINKS = ("s", "n", "en", "es")
 """Linking elements between a compound's parts: "arbeits|zeit", "kunden|termin"."""
 MIN_FUZZY = 5
+RARE_SPELLING = 10
+USUAL = 5
+"""A spelling seen at most ``RARE_SPELLING`` times beside one seen ``USUAL`` times as often
+is read as both."""
 FUZZY_CUTOFF = 84.0
 
 _german = Stemmer.Stemmer("german")
@@ -97,11 +103,18 @@ class Analyzer:
                     known = self._concepts.get(stem, ())
                     if f"~{name}" not in known:
                         self._concepts[stem] = (*known, f"~{name}")
-        self.known = {_spelling(w) for w in vocabulary} | set(synonym_words)
+        seen = Counter(_spelling(w) for w in vocabulary)
+        seen.update(synonym_words)
+        self.known = set(seen)
         self._choices = sorted(self.known)
         self._stems = {stem for w in self.known if len(w) >= MIN_PART for stem in stems(w)}
+        self._counts: Counter[str] = Counter()
+        for w, n in seen.items():
+            for stem in stems(w):
+                self._counts[stem] += n
         self._split_cache: dict[str, tuple[str, ...]] = {}
         self._fuzzy_cache: dict[str, str | None] = {}
+        self._usual_cache: dict[str, str | None] = {}
 
     def groups(self, text: str, *, correct: bool = False) -> list[tuple[str, ...]]:
         """Terms per word: a known word's stems; an unknown compound's parts, each its own
@@ -111,7 +124,8 @@ class Analyzer:
             word = _spelling(word)
             own = self.stems(word)
             if word in self.known or self._stemmed(word):
-                result.append(own)
+                fixed = self.usual(word) if correct else None
+                result.append(tuple(dict.fromkeys((*own, *self.stems(fixed)))) if fixed else own)
                 continue
             parts = self.split(word)
             if parts:
@@ -184,6 +198,27 @@ class Analyzer:
 
     def _is_part(self, piece: str) -> bool:
         return len(piece) >= MIN_PART and (piece in self.known or self._stemmed(piece))
+
+    def usual(self, word: str) -> str | None:
+        """For a known spelling the base writes rarely, a close one it writes far more often:
+        examples keep typos on purpose ("korea trainig"), which must not make "trainigs"
+        find only those entries instead of every entry that says "trainings"."""
+        own = max(self._counts[stem] for stem in stems(word))
+        if own > RARE_SPELLING or len(word) < MIN_FUZZY or word.isdigit():
+            return None
+        if word not in self._usual_cache:
+            found = process.extract(
+                word, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4,
+                processor=None,
+            )  # fmt: skip
+            usual = [
+                other
+                for other, _, _ in found
+                if other[0] == word[0]
+                and min(self._counts[stem] for stem in stems(other)) >= USUAL * own
+            ]
+            self._usual_cache[word] = usual[0] if usual else None
+        return self._usual_cache[word]
 
     def correct(self, word: str) -> str | None:
         """The closest known word for a typo, or None when nothing is close enough."""

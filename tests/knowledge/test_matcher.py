@@ -149,3 +149,18 @@ def test_an_unknown_compound_is_known_by_its_last_part(matcher: Matcher) -> None
     """German compounds name what they are last: "Lieferzeiten" are times."""
     assert matcher.analyzer.split("lieferzeiten") == ("zeiten",)
     assert matcher.analyzer.split("buergeramt") == ()  # "amt" is too short to stand alone
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"), [("eurostars", "funding-eurostars"), ("nda", "ip-nda")]
+)
+def test_one_word_an_entry_is_about_is_answered(matcher: Matcher, word: str, expected: str) -> None:
+    """A title word or keyword of one or two entries names a topic; "japan" does not."""
+    assert (matcher.match(word).decision, matcher.match(word).id) == ("answer", expected)
+
+
+def test_a_rare_spelling_also_reads_as_the_usual_one(matcher: Matcher) -> None:
+    """Examples keep typos on purpose ("korea trainig"); a question with that typo still
+    reaches every entry that spells "training" right."""
+    terms = {term for group in matcher.analyzer.groups("trainig", correct=True) for term in group}
+    assert "~training" in terms
