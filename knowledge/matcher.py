@@ -3,7 +3,8 @@
 The index is built once per knowledge base. Each entry is one BM25 document made of its
 titles, example questions and keywords in both languages, plus the office's synonym groups
 (knowledge/synonyms.yaml); its answer only counts towards coverage, since answers mention
-many topics in passing. The best example question by BM25 and, for the best few entries,
+many topics in passing. The best example question by BM25, the question's words in the
+entry's title and, for the best few entries, how much of the question the entry covers and
 the closest example question by fuzzy whole-question similarity add to an entry's score.
 The decision looks at how much of the question the best entry covers (weighted by rarity,
 so "Jena" counts less than "Eurostars"), how strong the BM25 evidence is and how far ahead
