@@ -108,7 +108,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         server = http_app(app, channels)
         runner = web.AppRunner(server, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        site = web.TCPSite(
+            runner, settings.http_host, settings.http_port, reuse_port=settings.http_reuse_port
+        )
         await site.start()
         log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
         senders = {channel.name: channel.sender for channel in channels}

@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from bot.server import ChannelStartError, NoChannelConfigured, serve
+from bot.server import ChannelStartError, NoChannelConfigured, check_channels, serve
 from bot.settings import Settings
+from bot.workers import WorkersUnsupported, supervise
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,12 +18,28 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         description="Run every configured channel (Telegram, Slack) and the HTTP server with "
         "/healthz and the webhook endpoints, until SIGTERM or Ctrl-C.",
     )
+    command.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N processes on the one port (one per core; webhook modes only)",
+    )
     command.set_defaults(run=run)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        print("optobot serve: --workers must be 1 or more", file=sys.stderr)
+        return 2
     try:
+        check_channels(settings)
+        if args.workers > 1:
+            return supervise(settings, args.workers)
         asyncio.run(serve(settings))
+    except WorkersUnsupported as error:
+        print(f"optobot serve: {error}", file=sys.stderr)
+        return 2
     except NoChannelConfigured as error:
         print(f"optobot serve: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,92 @@
+"""Several ``serve`` processes on one port: ``optobot serve --workers N``.
+
+Python uses one core per process. The workers are ordinary ``serve`` processes bound to the
+same address with ``SO_REUSEPORT``, so the kernel spreads the webhook connections over
+them and no load balancer is needed on one machine; the database already keeps them from
+answering an event or delivering a message twice. This process only starts them, passes
+signals on (SIGTERM, SIGINT to stop, SIGHUP to reload the knowledge base) and stops all
+when one dies, so the orchestrator restarts the whole group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from types import FrameType
+
+from bot.settings import Settings
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+PASSED_ON = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+STOPPING = (signal.SIGTERM, signal.SIGINT)
+
+
+class WorkersUnsupported(Exception):
+    """The configuration cannot run several workers; says why in one line."""
+
+
+def check(settings: Settings) -> None:
+    if settings.telegram_bot_token and not settings.public_url:
+        raise WorkersUnsupported(
+            "several workers need the Telegram webhook (set OPTOBOT_PUBLIC_URL): with "
+            "polling only one process may read the updates"
+        )
+
+
+def supervise(settings: Settings, count: int) -> int:
+    """Run ``count`` workers until a signal stops them; the worst exit code is ours."""
+    check(settings)
+    asyncio.run(_migrate(settings))  # once, before the workers race for it
+    env = dict(
+        os.environ,
+        OPTOBOT_HTTP_REUSE_PORT="true",
+        OPTOBOT_LOG_FORMAT=settings.log_format,
+        OPTOBOT_LOG_LEVEL=settings.log_level,
+    )
+    command = [sys.executable, "-m", "bot", "serve"]
+    children = {
+        child.pid: child for child in (subprocess.Popen(command, env=env) for _ in range(count))
+    }
+    stopping = False
+
+    def send(signum: int) -> None:
+        for child in children.values():
+            child.send_signal(signum)
+
+    def pass_on(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = stopping or signum in STOPPING
+        send(signal.SIGTERM if signum in STOPPING else signum)
+
+    previous = {signum: signal.signal(signum, pass_on) for signum in PASSED_ON}
+    log.info("%d workers on %s:%s", count, settings.http_host, settings.http_port)
+    worst = 0
+    try:
+        while children:
+            pid, status = os.wait()  # a signal runs pass_on, then the wait goes on
+            if children.pop(pid, None) is None:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            worst = max(worst, code if code >= 0 else 1)
+            if not stopping:
+                log.error("worker %s exited with %s: stopping the others", pid, code)
+                stopping, worst = True, max(worst, 1)
+                send(signal.SIGTERM)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return worst
+
+
+async def _migrate(settings: Settings) -> None:
+    database = Database(settings.effective_database_url)
+    try:
+        await database.upgrade()
+    finally:
+        await database.dispose()
