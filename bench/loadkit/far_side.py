@@ -70,6 +70,14 @@ class Inbox:
             self._messages.popitem(last=False)
         self._shown.set()
 
+    def newest(self) -> str:
+        """The last message shown and its buttons, for a failure that says what was seen."""
+        if not self._messages:
+            return "nothing shown"
+        message, actions = next(reversed(self._messages.values()))
+        text = str(message.get("text") or "")[:50]
+        return f"{text!r} {actions[:4]}"
+
     def find(self, want: Want) -> tuple[dict[str, Any], list[str]] | None:
         """The newest message with a wanted button, and all its wanted actions."""
         for message, actions in reversed(self._messages.values()):

@@ -56,7 +56,7 @@ async def _pick(inbox: Inbox, want: Want, rng: random.Random | None) -> tuple[di
     try:
         message, actions = await inbox.wait_button(want, TIMEOUT)
     except TimeoutError:
-        raise StepFailed("no button to press") from None
+        raise StepFailed(f"no button to press after {inbox.newest()}") from None
     return message, rng.choice(actions) if rng is not None else actions[0]
 
 
