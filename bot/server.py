@@ -106,7 +106,11 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
                 loop.add_signal_handler(signal.SIGHUP, knowledge.reload)
         channels = configured_channels(app)
         server = http_app(app, channels)
-        runner = web.AppRunner(server, handle_signals=False)
+        runner = web.AppRunner(
+            server,
+            handle_signals=False,
+            access_log=logging.getLogger("aiohttp.access") if settings.http_access_log else None,
+        )
         await runner.setup()
         site = web.TCPSite(
             runner, settings.http_host, settings.http_port, reuse_port=settings.http_reuse_port

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=1, le=65535)
     http_reuse_port: bool = False
     """Share the port with other ``serve`` processes (set by ``serve --workers``)."""
+    http_access_log: bool = False
+    """One log line per HTTP request: off by default, the proxy in front keeps those."""
     public_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_messages_per_second: int = Field(default=30, ge=1)
