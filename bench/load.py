@@ -2,9 +2,11 @@
 real Slack events path, on SQLite and PostgreSQL, against a bare echo baseline. Prints one
 JSON document; progress goes to stderr. Not part of the tests.
 
-    .venv/bin/python bench/load.py [--members N] [--seconds S] [--rate R] [--postgres URL]
+    .venv/bin/python bench/load.py [--members N] [--seconds S] [--rate R] [--workers N]
+                                   [--postgres URL]
 
-Per backend the assistant runs as ``python -m bot serve`` in its own process (catalogue
+Per backend the assistant runs as ``python -m bot serve --workers N`` (default one process;
+CPU and RSS are counted over the workers) in its own process (catalogue
 synced first), behind the fake Bot API and Web API of the channel tests, which run here
 with the members. Two phases on each: ``saturated`` (every member steps as soon as its
 last step was answered: the throughput, and the latency of an overloaded server) and
@@ -86,6 +88,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=15, help="seconds per phase (15)")
     parser.add_argument(
         "--rate", type=float, help="steps/s of the paced phase (default: half the saturated)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="assistant processes (`serve --workers N`); the echo baseline stays one (1)",
     )
     parser.add_argument(
         "--postgres",
@@ -239,7 +247,7 @@ async def assistant(
         )
         await sync.run()
         measured = await run.measure(
-            [python, "-m", "bot", "serve"],
+            [python, "-m", "bot", "serve", "--workers", str(args.workers)],
             env,
             ["saturated", "paced"],
             assistant_mix(questions),
@@ -325,6 +333,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "seconds_per_phase": args.seconds,
             "paced_rate": args.rate or f"{AUTO_SHARE:g} x saturated",
             "cpus": os.cpu_count(),
+            "workers": args.workers,
         }
     }
     wanted = args.only or RUNS

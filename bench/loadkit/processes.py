@@ -83,14 +83,20 @@ class Child:
         finally:
             output.close()
 
+    def pids(self) -> list[int]:
+        """The child and its own children (``serve --workers`` runs the workers there)."""
+        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        try:
+            return [self.pid, *(int(pid) for pid in path.read_text().split())]
+        except OSError:
+            return [self.pid]
+
     def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return 0.0
+        """The largest high-water mark of any one process."""
+        return max(peak_rss_mb(pid) for pid in self.pids())
 
     def cpu_seconds(self) -> float:
-        return process_cpu(self.pid)
+        return sum(process_cpu(pid) for pid in self.pids())
 
     async def stop(self, seconds: float = 20) -> int | None:
         """SIGTERM (the server finishes what is in flight), SIGKILL if it hangs."""
@@ -108,6 +114,17 @@ class Child:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def process_cpu(pid: int) -> float:
