@@ -37,10 +37,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         if args.workers > 1:
             return supervise(settings, args.workers)
         asyncio.run(serve(settings))
-    except WorkersUnsupported as error:
-        print(f"optobot serve: {error}", file=sys.stderr)
-        return 2
-    except NoChannelConfigured as error:
+    except (NoChannelConfigured, WorkersUnsupported) as error:
         print(f"optobot serve: {error}", file=sys.stderr)
         return 2
     except ChannelStartError as error:
