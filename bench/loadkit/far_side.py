@@ -78,6 +78,12 @@ class Inbox:
         text = str(message.get("text") or "")[:50]
         return f"{text!r} {actions[:4]}"
 
+    def newest_has(self, want: Want) -> bool:
+        if not self._messages:
+            return False
+        _, actions = next(reversed(self._messages.values()))
+        return any(want(action) for action in actions)
+
     def find(self, want: Want) -> tuple[dict[str, Any], list[str]] | None:
         """The newest message with a wanted button, and all its wanted actions."""
         for message, actions in reversed(self._messages.values()):

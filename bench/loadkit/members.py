@@ -43,6 +43,8 @@ class Member(Protocol):
 
     def has(self, want: Want) -> bool: ...
 
+    def shows(self, want: Want) -> bool: ...
+
 
 def exact(action: str) -> Want:
     return lambda candidate: candidate == action
@@ -60,7 +62,21 @@ async def _pick(inbox: Inbox, want: Want, rng: random.Random | None) -> tuple[di
     return message, rng.choice(actions) if rng is not None else actions[0]
 
 
-class TelegramMember:
+class _Seen:
+    """What a member sees of its chat: the buttons still showing."""
+
+    inbox: Inbox
+
+    def has(self, want: Want) -> bool:
+        """Some recent message carries a wanted button."""
+        return self.inbox.find(want) is not None
+
+    def shows(self, want: Want) -> bool:
+        """The newest message carries a wanted button."""
+        return self.inbox.newest_has(want)
+
+
+class TelegramMember(_Seen):
     channel = "telegram"
 
     def __init__(
@@ -84,9 +100,6 @@ class TelegramMember:
         }
         self.chat = {"id": number, "first_name": f"Member{number}", "type": "private"}
         self.inbox = fake.inbox(number)
-
-    def has(self, want: Want) -> bool:
-        return self.inbox.find(want) is not None
 
     async def say(self, text: str) -> None:
         message: dict[str, Any] = {
@@ -132,7 +145,7 @@ class TelegramMember:
         self.tally.step(self.channel, reply=answered - start)
 
 
-class SlackMember:
+class SlackMember(_Seen):
     channel = "slack"
 
     def __init__(
@@ -152,9 +165,6 @@ class SlackMember:
         self.dm = f"D{number:08d}"
         fake.locales[self.user] = "de-DE" if language == "de" else "en-US"
         self.inbox = fake.inbox(self.dm)
-
-    def has(self, want: Want) -> bool:
-        return self.inbox.find(want) is not None
 
     async def say(self, text: str) -> None:
         tag = self._tag()

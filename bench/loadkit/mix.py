@@ -55,6 +55,7 @@ class Questions:
 
 def assistant_mix(questions: Questions) -> Pick:
     async def faq(member: Member, rng: random.Random) -> None:
+        await _leave_form(member)
         await member.say(questions.any(member.language, rng))
         if rng.random() < FEEDBACK and member.has(starts("fb:")):
             await member.press(starts("fb:", rng.choice((":up", ":down"))))
@@ -79,6 +80,7 @@ def echo_mix(questions: Questions) -> Pick:
 
 async def idea(member: Member, rng: random.Random) -> None:
     """The idea form of the Telegram and Slack scenarios, started by command or phrase."""
+    await _leave_form(member)
     opening = "/idea" if member.channel == "telegram" else "I have a project idea"
     await member.say(opening)
     await member.say(f"{rng.choice(TITLES)} {member.number}")
@@ -99,6 +101,7 @@ async def idea(member: Member, rng: random.Random) -> None:
 
 
 async def registration(member: Member, rng: random.Random) -> None:
+    await _leave_form(member)
     await member.say("/trainings" if rng.random() < 0.5 else _which_trainings(member.language))
     await member.press(starts("tr:show:"), rng)
     if not member.has(starts("tr:reg:")):
@@ -111,6 +114,14 @@ async def registration(member: Member, rng: random.Random) -> None:
     await member.press(exact("f:member:o:yes"))
     await member.press(exact("f:consent:o:yes"))
     await member.press(exact("f:_sum:ok"))
+
+
+async def _leave_form(member: Member) -> None:
+    """Some questions of the evaluation set ask to submit an idea, and the assistant
+    rightly opens the idea form; a member who only wanted to know cancels it before
+    going on, as the form's last question is still showing its cancel button."""
+    if member.shows(starts("f:", ":cancel")):
+        await member.say("/cancel")
 
 
 async def _cancel_one(member: Member) -> None:
