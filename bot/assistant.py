@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
@@ -25,7 +25,8 @@ from sqlalchemy.orm import contains_eager
 from bot import language, metrics, sanitise
 from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
-from bot.storage import ChannelIdentity, DialogueState, Member, ProcessedEvent
+from bot.storage import ChannelIdentity, Member, ProcessedEvent
+from bot.storage.dialogues import INSERTS, Dialogue, dialect, open_dialogue, save_dialogue
 from bot.turn import Services, Turn
 
 log = logging.getLogger(__name__)
@@ -75,16 +76,21 @@ class Assistant:
                         log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
                         return []
                     turn = await self._turn(session, incoming)
-                    limited = self._rate_limit(turn)
-                    if limited is not None:
-                        return limited
-                    if incoming.action is None and not turn.text:
-                        return [turn.reply("empty_message")]
-                    if sanitise.too_long(turn.text):
-                        return [turn.reply("too_long", limit=sanitise.MAX_MESSAGE_CHARS)]
-                    return await self._route(turn)
+                    replies = await self._respond(turn)
+                    await save_dialogue(session, turn.state)
+                    return replies
             except Exception:
                 return [self._apology(incoming)]
+
+    async def _respond(self, turn: Turn) -> list[Reply]:
+        limited = self._rate_limit(turn)
+        if limited is not None:
+            return limited
+        if turn.incoming.action is None and not turn.text:
+            return [turn.reply("empty_message")]
+        if sanitise.too_long(turn.text):
+            return [turn.reply("too_long", limit=sanitise.MAX_MESSAGE_CHARS)]
+        return await self._route(turn)
 
     async def _route(self, turn: Turn) -> list[Reply]:
         handler = self.router.pick(turn)
@@ -128,7 +134,7 @@ class Assistant:
             "event_id": incoming.event_id,
             "created_at": self.services.clock(),
         }
-        inserted = await session.execute(_record_event(_dialect(session)), row)
+        inserted = await session.execute(_record_event(dialect(session)), row)
         return inserted.scalar_one_or_none() is not None
 
     async def _turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
@@ -142,47 +148,26 @@ class Assistant:
             previous=member.language,
             default=self.services.settings.default_language,
         )
-        member.language = chosen
+        if member.language != chosen:  # an unchanged object stays clean: no flush per query
+            member.language = chosen
         return Turn(incoming, session, member, identity, state, chosen, self.services)
 
-    async def _state(self, session: AsyncSession, incoming: Incoming) -> DialogueState:
-        """The dialogue row, created if new and locked for this transaction.
-
-        One upsert does both: ``ON CONFLICT DO UPDATE`` locks the existing row on PostgreSQL
-        as ``FOR UPDATE`` would, and SQLite's writers are serialised anyway.
-        """
+    async def _state(self, session: AsyncSession, incoming: Incoming) -> Dialogue:
+        """The dialogue row, created if new and locked for this transaction; a form left
+        longer than the expiry starts afresh."""
         now = self.services.clock()
-        key = {
-            "channel": incoming.channel,
-            "chat_id": incoming.chat_id,
-            "user_id": incoming.user_id,
-        }
-        upsert = (
-            self._insert(session, DialogueState)
-            .values(data={}, version=0, rate_count=0, updated_at=now, **key)
-            .on_conflict_do_update(
-                index_elements=list(key), set_={"version": DialogueState.version}
-            )
-            .returning(DialogueState)
+        state = await open_dialogue(
+            session, incoming.channel, incoming.chat_id, incoming.user_id, now
         )
-        query = select(DialogueState).from_statement(upsert)
-        state = (
-            await session.execute(query, execution_options={"populate_existing": True})
-        ).scalar_one()
         expiry = timedelta(days=self.services.settings.dialogue_expiry_days)
-        if state.form and state.updated_at < now - expiry:
+        if state.form and state.updated_at is not None and state.updated_at < now - expiry:
             state.form = state.step = state.mode = None
             state.data = {}
         return state
 
     async def _identity(self, session: AsyncSession, incoming: Incoming) -> ChannelIdentity:
-        query = (
-            select(ChannelIdentity)
-            .filter_by(channel=incoming.channel, user_id=incoming.user_id)
-            .join(ChannelIdentity.member)
-            .options(contains_eager(ChannelIdentity.member))
-        )
-        identity = (await session.execute(query)).scalar_one_or_none()
+        key = {"channel": incoming.channel, "user_id": incoming.user_id}
+        identity = (await session.execute(_IDENTITY, key)).scalar_one_or_none()
         if identity is None:
             member = Member(display_name=incoming.display_name, created_at=self.services.clock())
             identity = ChannelIdentity(
@@ -196,22 +181,23 @@ class Assistant:
             await session.flush()
         if incoming.private and identity.chat_id != incoming.chat_id:
             identity.chat_id = incoming.chat_id
-        if incoming.locale:
+        if incoming.locale and identity.locale != incoming.locale:
             identity.locale = incoming.locale
         if incoming.display_name and not identity.member.display_name:
             identity.member.display_name = incoming.display_name
         return identity
 
-    @staticmethod
-    def _insert(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.Insert:
-        return _INSERTS[_dialect(session)](table)
 
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name
+_IDENTITY = (
+    select(ChannelIdentity)
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.user_id == bindparam("user_id"),
+    )
+    .join(ChannelIdentity.member)
+    .options(contains_eager(ChannelIdentity.member))
+)
+"""Built once, so its cache key is computed once rather than on every turn."""
 
 
 @functools.cache
@@ -219,4 +205,4 @@ def _record_event(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """Built once: a Core insert with bound values skips the ORM's per-call statement work,
     which was the dearest part of a turn under load."""
     table = ProcessedEvent.__table__
-    return _INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id)
+    return INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id)

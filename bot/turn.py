@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, Choice, Incoming, Reply
 from bot.settings import Settings
-from bot.storage import ChannelIdentity, Database, DialogueState, Member, utcnow
+from bot.storage import ChannelIdentity, Database, Member, utcnow
+from bot.storage.dialogues import Dialogue
 from bot.templates import Templates
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class Turn:
     session: AsyncSession
     member: Member
     identity: ChannelIdentity
-    state: DialogueState
+    state: Dialogue
     language: str
     services: Services
 

@@ -8,7 +8,7 @@ as a lead. Inside a running form a clear question is answered and the form asks 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.leads import create_lead
 from bot.messages import Choice, Reply
@@ -52,19 +52,19 @@ class Faq:
 
     async def ask(self, turn: Turn) -> list[Reply]:
         match = _knowledge(turn).match(turn.text)
-        log = await _log(turn, match)
+        log_id = await _log(turn, match)
         if match.decision == "answer" and match.id is not None:
             entry = _knowledge(turn).get(match.id)
             if entry is not None:
-                return [self._answer(turn, entry, log.id)]
+                return [self._answer(turn, entry, log_id)]
         if match.decision == "clarify":
             choices = [
                 Choice(entry.text(turn.language).title, f"faq:{entry.id}")
                 for entry in _entries(turn, [c.id for c in match.candidates])
             ]
-            choices.append(turn.choice("faq/button_forward", f"fwd:{log.id}"))
+            choices.append(turn.choice("faq/button_forward", f"fwd:{log_id}"))
             return [turn.reply("faq/clarify", choices=choices)]
-        return [_fallback(turn, log.id)]
+        return [_fallback(turn, log_id)]
 
     async def answer_in_form(self, turn: Turn) -> list[Reply] | None:
         """The form engine's hook: only a confident answer interrupts a form."""
@@ -158,21 +158,26 @@ def _fallback(turn: Turn, log_id: int) -> Reply:
     )
 
 
-async def _log(turn: Turn, match: Match) -> QuestionLog:
-    log = QuestionLog(
-        member_id=turn.member.id,
-        channel=turn.incoming.channel,
-        language=turn.language,
-        text=turn.text,
-        decision=match.decision,
-        entry_id=match.id,
-        score=match.score,
-        candidates={"candidates": [c.id for c in match.candidates]},
-        created_at=turn.now,
-    )
-    turn.session.add(log)
-    await turn.session.flush()
-    return log
+async def _log(turn: Turn, match: Match) -> int:
+    """The question and the decision taken, logged as every question is; its id goes into
+    the feedback and forward buttons."""
+    row = {
+        "member_id": turn.member.id,
+        "channel": turn.incoming.channel,
+        "language": turn.language,
+        "text": turn.text,
+        "decision": match.decision,
+        "entry_id": match.id,
+        "score": match.score,
+        "candidates": {"candidates": [c.id for c in match.candidates]},
+        "created_at": turn.now,
+    }
+    return (await turn.session.execute(_LOG, row)).scalar_one()
+
+
+_LOG = insert(QuestionLog.__table__).returning(QuestionLog.__table__.c.id)
+"""A Core insert built once: every question writes one row, so it skips the ORM's unit of
+work."""
 
 
 async def _own_log(turn: Turn, log_id: str) -> QuestionLog | None:

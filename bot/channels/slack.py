@@ -38,7 +38,8 @@ from bot.forms import SUBMIT, Form
 from bot.markdown import to_mrkdwn, to_plain
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
-from bot.storage import ChannelIdentity, DialogueState, Member
+from bot.storage import ChannelIdentity, Member
+from bot.storage.dialogues import Dialogue
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -476,7 +477,7 @@ class SlackChannel:
                 previous=member.language,
                 default=services.settings.default_language,
             )
-            state = DialogueState(channel=CHANNEL, chat_id=user, user_id=user, data={})
+            state = Dialogue()
             incoming = Incoming(
                 channel=CHANNEL, user_id=user, chat_id=user, event_id="", locale=profile.locale
             )
