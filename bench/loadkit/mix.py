@@ -32,15 +32,21 @@ DESCRIPTION = (
 )
 
 
+OPENS_A_FORM = frozenset({"cooperation-submit-idea"})
+"""Questions that ask to submit an idea, which the assistant answers with the idea form:
+those are idea sessions, and the mix has its own."""
+
+
 @dataclass(frozen=True)
 class Questions:
-    """The evaluation set's questions by language, in scope and out of it."""
+    """The evaluation set's questions by language, in scope and out of it, but for those
+    that open a form."""
 
     by_language: dict[str, tuple[str, ...]]
 
     @classmethod
     def read(cls, path: Path) -> Questions:
-        cases = read_cases(path)
+        cases = [case for case in read_cases(path) if case.expected not in OPENS_A_FORM]
         languages = {case.language for case in cases}
         return cls(
             {
@@ -117,9 +123,8 @@ async def registration(member: Member, rng: random.Random) -> None:
 
 
 async def _leave_form(member: Member) -> None:
-    """Some questions of the evaluation set ask to submit an idea, and the assistant
-    rightly opens the idea form; a member who only wanted to know cancels it before
-    going on, as the form's last question is still showing its cancel button."""
+    """A member whose last turn left a form open (its question still shows the cancel
+    button), say a question taken for a request to start one, cancels it first."""
     if member.shows(starts("f:", ":cancel")):
         await member.say("/cancel")
 
