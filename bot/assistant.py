@@ -26,6 +26,7 @@ from bot import language, metrics, sanitise
 from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
 from bot.storage import ChannelIdentity, Member, ProcessedEvent
+from bot.storage.database import connection_lost
 from bot.storage.dialogues import INSERTS, Dialogue, dialect, open_dialogue, save_dialogue
 from bot.turn import Services, Turn
 
@@ -71,16 +72,26 @@ class Assistant:
     async def _handle(self, key: tuple[str, str, str], incoming: Incoming) -> list[Reply]:
         async with self._locks.hold(key):
             try:
-                async with self.services.database.transaction() as session:
-                    if not await self._first_delivery(session, incoming):
-                        log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
-                        return []
-                    turn = await self._turn(session, incoming)
-                    replies = await self._respond(turn)
-                    await save_dialogue(session, turn.state)
-                    return replies
+                return await self._transaction(incoming)
+            except Exception as error:
+                if not connection_lost(error):
+                    return [self._apology(incoming)]
+            log.warning("database connection lost; %s event retried", incoming.channel)
+            try:
+                return await self._transaction(incoming)
             except Exception:
                 return [self._apology(incoming)]
+
+    async def _transaction(self, incoming: Incoming) -> list[Reply]:
+        """The whole turn in one transaction: nothing is written unless all of it is."""
+        async with self.services.database.transaction() as session:
+            if not await self._first_delivery(session, incoming):
+                log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
+                return []
+            turn = await self._turn(session, incoming)
+            replies = await self._respond(turn)
+            await save_dialogue(session, turn.state)
+            return replies
 
     async def _respond(self, turn: Turn) -> list[Reply]:
         limited = self._rate_limit(turn)

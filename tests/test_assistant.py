@@ -7,7 +7,8 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import App
 from bot.messages import Reply
@@ -131,3 +132,31 @@ async def test_events_of_one_member_are_handled_one_at_a_time(db_app: App) -> No
         *(chat.say(f"/language {'en' if i % 2 else 'de'}") for i in range(6))
     )
     assert all(len(replies) == 1 for replies in results)
+
+
+async def test_a_turn_survives_the_database_dropping_its_connections(
+    db_app: App, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL restarted (here: every other session killed) while connections sat in
+    the pool: the member's next message is answered on a fresh connection, once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("an SQLite file has no server connection to lose")
+    chat = Conversation(db_app.assistant, locale="en")
+    await chat.say("/start")
+    killer = create_async_engine(database_url)
+    async with killer.begin() as connection:
+        killed = await connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await killer.dispose()
+    assert killed >= 1
+    with caplog.at_level(logging.WARNING):
+        await chat.say("/help")
+    assert "How we work together" in chat.text
+    assert any("connection lost" in record.getMessage() for record in caplog.records)
+    async with db_app.database.transaction() as session:
+        count = await session.scalar(select(func.count()).select_from(ProcessedEvent))
+    assert count == 2

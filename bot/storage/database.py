@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -36,7 +37,11 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 30}
         else:
-            options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # No pre-ping: on asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) at
+            # every checkout. A connection lost to a restart fails its first statement
+            # instead, the pool drops all older connections, and callers that must not
+            # lose work retry once (see ``connection_lost``).
+            options.update(pool_size=10, max_overflow=10)
         self.engine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             _serialise_sqlite_writers(self.engine.sync_engine)
@@ -65,6 +70,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def connection_lost(error: BaseException) -> bool:
+    """The database went away under a pooled connection (a restart, a failover): the
+    transaction was rolled back, so the work may run again on a fresh connection."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
