@@ -3,7 +3,7 @@ real Slack events path, on SQLite and PostgreSQL, against a bare echo baseline. 
 JSON document; progress goes to stderr. Not part of the tests.
 
     .venv/bin/python bench/load.py [--members N] [--seconds S] [--rate R] [--workers N]
-                                   [--postgres URL]
+                                   [--repeat N] [--postgres URL]
 
 Per backend the assistant runs as ``python -m bot serve --workers N`` (default one process;
 CPU and RSS are counted over the workers) in its own process (catalogue
@@ -20,6 +20,11 @@ with texts only.
 high ``other_cpu`` means the figures are low for reasons outside optobot; then
 ``server_cpu_ms_per_update`` (server CPU over updates handled) is the figure to compare.
 
+On a shared virtual machine one run may differ from the next by a third. ``--repeat N``
+runs everything N times, each backend followed by its echo baseline: every figure is then
+from the run with the median throughput, ``updates_per_s_runs`` lists all of them, and the
+ratio is the median of the N paired ratios.
+
 Without ``--postgres`` (or ``OPTOBOT_BENCH_DATABASE_URL``) a throw-away cluster is made;
 when that fails PostgreSQL is reported as skipped. Use a database you can throw away: the
 run writes members, leads and registrations.
@@ -29,12 +34,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +76,8 @@ EVAL_SET = ROOT / "tests" / "knowledge" / "eval_set.yaml"
 RUNS = ("sqlite", "postgresql", "echo")
 AUTO_SHARE = 0.5
 """The paced phase offers this share of the saturated throughput unless --rate says."""
+_SERIES = itertools.count()
+"""Runs of this process, for member numbers and folders of their own."""
 TARGETS = {
     "updates_per_s": (">=", 300.0),
     "reply_p99_ms": ("<=", 200.0),
@@ -96,6 +105,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="assistant processes (`serve --workers N`); the echo baseline stays one (1)",
     )
     parser.add_argument(
+        "--repeat", type=int, default=1, help="run everything N times, report medians (1)"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("OPTOBOT_BENCH_DATABASE_URL"),
         help="PostgreSQL URL (postgresql+asyncpg://…); default: a throw-away cluster",
@@ -115,7 +127,8 @@ class Run:
 
     def __init__(self, name: str, args: argparse.Namespace, workdir: Path) -> None:
         self.name, self.args = name, args
-        self.workdir = workdir / name
+        self.series = next(_SERIES)
+        self.workdir = workdir / f"{name}-{self.series}"
         self.workdir.mkdir(parents=True)
         self.port = free_port()
         self.telegram = LoadTelegram()
@@ -143,12 +156,12 @@ class Run:
         return child_env(**variables)
 
     def members(self, phase: int, http: aiohttp.ClientSession, tally: Tally) -> list[Member]:
-        """Half in Telegram, half in Slack, German and English alike; new ones each phase,
-        so no dialogue of an earlier phase is still open."""
+        """Half in Telegram, half in Slack, German and English alike; new ones each phase
+        and each repetition, so no dialogue or stored e-mail of an earlier one is met."""
         made: list[Member] = []
         base = f"http://127.0.0.1:{self.port}"
         for index in range(self.args.members):
-            number = (phase + 1) * 1_000_000 + index
+            number = (self.series * 10 + phase + 1) * 1_000_000 + index
             language = "de" if index % 4 < 2 else "en"
             common = {"http": http, "gate": tally.gate, "tally": tally}
             if index % 2 == 0:
@@ -337,34 +350,58 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         }
     }
     wanted = args.only or RUNS
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in RUNS if name in wanted}
+    ratios: list[float] = []
     with tempfile.TemporaryDirectory(prefix="optobot-bench-") as temp:
         workdir = Path(temp)
-        runs = {
-            "sqlite": lambda: assistant(
-                "sqlite",
-                f"sqlite+aiosqlite:///{workdir / 'optobot.sqlite3'}",
-                args,
-                workdir,
-                questions,
-            ),
-            "postgresql": lambda: postgresql(args, workdir, questions),
-            "echo": lambda: echo(args, workdir, questions),
-        }
-        for name in RUNS:
-            if name not in wanted:
-                report[name] = {"skipped": "not in --only"}
-                continue
-            try:
-                report[name] = await runs[name]()
-            except ChildFailed as error:
-                report[name] = {"failed": str(error)}
-    best = report["postgresql"] if "updates_per_s" in report["postgresql"] else report["sqlite"]
-    if "updates_per_s" in best and report["echo"].get("updates_per_s"):
-        report["ratio"] = round(best["updates_per_s"] / report["echo"]["updates_per_s"], 2)
-    else:
-        report["ratio"] = None
+
+        def start(name: str, repetition: int) -> Awaitable[dict[str, Any]]:
+            if name == "sqlite":
+                url = f"sqlite+aiosqlite:///{workdir / f'optobot-{repetition}.sqlite3'}"
+                return assistant("sqlite", url, args, workdir, questions)
+            if name == "postgresql":
+                return postgresql(args, workdir, questions)
+            return echo(args, workdir, questions)
+
+        for repetition in range(args.repeat):
+            if args.repeat > 1:
+                progress(f"repetition {repetition + 1} of {args.repeat}")
+            for name in runs:
+                try:
+                    runs[name].append(await start(name, repetition))
+                except ChildFailed as error:
+                    runs[name].append({"failed": str(error)})
+            ratio = _ratio({name: measured[-1] for name, measured in runs.items()})
+            if ratio is not None:
+                ratios.append(ratio)
+    for name in RUNS:
+        report[name] = _median_run(runs[name]) if name in runs else {"skipped": "not in --only"}
+    report["ratio"] = round(statistics.median(ratios), 2) if ratios else None
     report["targets"] = targets(report)
     return report
+
+
+def _ratio(latest: dict[str, dict[str, Any]]) -> float | None:
+    """Assistant over echo in one repetition: PostgreSQL's figure, else SQLite's."""
+    best = latest.get("postgresql", {})
+    if "updates_per_s" not in best:
+        best = latest.get("sqlite", {})
+    echo_rate = latest.get("echo", {}).get("updates_per_s")
+    if "updates_per_s" not in best or not echo_rate:
+        return None
+    return best["updates_per_s"] / echo_rate
+
+
+def _median_run(measured: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median throughput, and every run's throughput beside it."""
+    finished = [run for run in measured if "updates_per_s" in run]
+    if not finished:
+        return measured[-1]
+    ordered = sorted(finished, key=lambda run: run["updates_per_s"])
+    median = dict(ordered[(len(ordered) - 1) // 2])
+    if len(measured) > 1:
+        median["updates_per_s_runs"] = [run.get("updates_per_s") for run in measured]
+    return median
 
 
 def main(argv: list[str] | None = None) -> None:
