@@ -376,7 +376,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 ratios.append(ratio)
     for name in RUNS:
         report[name] = _median_run(runs[name]) if name in runs else {"skipped": "not in --only"}
-    report["ratio"] = round(statistics.median(ratios), 2) if ratios else None
+    report["ratio"] = round(statistics.median(ratios), 3) if ratios else None
     report["targets"] = targets(report)
     return report
 
