@@ -55,22 +55,28 @@ class Child:
         if code != 0:
             raise ChildFailed(f"{' '.join(self.argv[1:])} exited {code}: {self.tail()}")
 
-    async def start(self, health_url: str, seconds: float = 90) -> None:
-        """Start and wait until ``health_url`` answers 200."""
+    async def start(self, health_url: str, seconds: float = 90, *, in_a_row: int = 12) -> None:
+        """Start and wait until ``health_url`` answers 200 ``in_a_row`` times, each on a
+        new connection: with ``serve --workers N`` the kernel hands each connection to
+        some worker, and one healthy worker says nothing of the others (a webhook post
+        reaching a worker that is still starting gets 503)."""
         await self._spawn()
         assert self.process is not None
         deadline = time.monotonic() + seconds
-        async with aiohttp.ClientSession() as http:
+        healthy = 0
+        connector = aiohttp.TCPConnector(force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as http:
             while time.monotonic() < deadline:
                 if self.process.returncode is not None:
                     raise ChildFailed(f"exited {self.process.returncode}: {self.tail()}")
                 try:
                     async with http.get(health_url) as response:
-                        if response.status == 200:
-                            return
+                        healthy = healthy + 1 if response.status == 200 else 0
                 except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.2)
+                    healthy = 0
+                if healthy >= in_a_row:
+                    return
+                await asyncio.sleep(0.02 if healthy else 0.2)
         await self.stop()
         raise ChildFailed(f"not healthy after {seconds}s: {self.tail()}")
 
