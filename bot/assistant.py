@@ -26,8 +26,8 @@ from bot import language, metrics, sanitise
 from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
 from bot.storage import ChannelIdentity, Member, ProcessedEvent
-from bot.storage.database import connection_lost
-from bot.storage.dialogues import INSERTS, Dialogue, dialect, open_dialogue, save_dialogue
+from bot.storage.database import INSERTS, connection_lost, dialect
+from bot.storage.dialogues import Dialogue, open_dialogue, save_dialogue
 from bot.turn import Services, Turn
 
 log = logging.getLogger(__name__)
@@ -212,8 +212,8 @@ _IDENTITY = (
 
 
 @functools.cache
-def _record_event(dialect: str) -> postgresql.Insert | sqlite.Insert:
+def _record_event(backend: str) -> postgresql.Insert | sqlite.Insert:
     """Built once: a Core insert with bound values skips the ORM's per-call statement work,
     which was the dearest part of a turn under load."""
     table = ProcessedEvent.__table__
-    return INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id)
+    return INSERTS[backend](table).on_conflict_do_nothing().returning(table.c.id)

@@ -15,13 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue_replies
 from bot.delivery.staff import notify_staff
 from bot.messages import Reply
 from bot.storage import ChannelIdentity, Lead, LeadCounter, Member
+from bot.storage.database import upsert_insert
 from bot.turn import Services
 
 STATUSES = ("new", "claimed", "contacted", "closed")
@@ -46,7 +46,7 @@ class LeadError(Exception):
 async def next_ref(session: AsyncSession, kind: str, now: datetime) -> str:
     """The next number of this kind and year, counted in the database (safe for workers)."""
     prefix = f"{KINDS[kind]}-{now.year}"
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     await session.execute(
         insert(LeadCounter).values(prefix=prefix, last=0).on_conflict_do_nothing()
     )

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, Choice, Reply
 from bot.storage import ChannelIdentity, OutboxMessage, utcnow
+from bot.storage.database import upsert_insert
 
 
 async def enqueue(
@@ -30,7 +30,7 @@ async def enqueue(
 ) -> bool:
     """Store one message to send; False when a row with this key exists already."""
     now = utcnow()
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     result = await session.execute(
         insert(OutboxMessage)
         .values(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -70,6 +71,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+"""The INSERT with ``ON CONFLICT`` of each backend, by dialect name."""
+
+
+def dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name
+
+
+def upsert_insert(session: AsyncSession) -> Callable[..., postgresql.Insert | sqlite.Insert]:
+    """The INSERT construct that knows ``ON CONFLICT`` on the session's backend."""
+    return INSERTS[dialect(session)]
 
 
 def connection_lost(error: BaseException) -> bool:

@@ -19,11 +19,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Update
 
+from bot.storage.database import INSERTS, dialect
 from bot.storage.models import DialogueState
 
 _TABLE = DialogueState.__table__
 _KEY = ("channel", "chat_id", "user_id")
-INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass
@@ -81,7 +81,6 @@ async def save_dialogue(session: AsyncSession, dialogue: Dialogue) -> None:
     changes = dialogue.changes()
     if changes and dialogue.id is not None:
         await session.execute(_UPDATE, {"dialogue_id": dialogue.id, **changes})
-        dialogue._loaded = _snapshot(dialogue)
 
 
 def _snapshot(dialogue: Dialogue) -> dict[str, Any]:
@@ -92,14 +91,10 @@ def _snapshot(dialogue: Dialogue) -> dict[str, Any]:
     return values
 
 
-def dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name
-
-
 @functools.cache
-def _upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+def _upsert(backend: str) -> postgresql.Insert | sqlite.Insert:
     return (
-        INSERTS[dialect](_TABLE)
+        INSERTS[backend](_TABLE)
         .on_conflict_do_update(index_elements=list(_KEY), set_={"version": _TABLE.c.version})
         .returning(*_TABLE.c)
     )
