@@ -171,7 +171,7 @@ class Run:
                         language,
                         url=base + "/telegram/webhook",
                         fake=self.telegram,
-                        **common,  # type: ignore[arg-type]
+                        **common,
                     )
                 )
             else:
@@ -181,7 +181,7 @@ class Run:
                         language,
                         url=base + "/slack/events",
                         fake=self.slack,
-                        **common,  # type: ignore[arg-type]
+                        **common,
                     )
                 )
         return made

@@ -62,10 +62,23 @@ async def _pick(inbox: Inbox, want: Want, rng: random.Random | None) -> tuple[di
     return message, rng.choice(actions) if rng is not None else actions[0]
 
 
-class _Seen:
-    """What a member sees of its chat: the buttons still showing."""
+class _Simulated:
+    """What both kinds of member share: who they are, how they post, what they see."""
 
     inbox: Inbox
+
+    def __init__(
+        self,
+        number: int,
+        language: str,
+        *,
+        http: aiohttp.ClientSession,
+        url: str,
+        gate: Gate,
+        tally: Tally,
+    ) -> None:
+        self.number, self.language = number, language
+        self.http, self.url, self.gate, self.tally = http, url, gate, tally
 
     def has(self, want: Want) -> bool:
         """Some recent message carries a wanted button."""
@@ -76,22 +89,11 @@ class _Seen:
         return self.inbox.newest_has(want)
 
 
-class TelegramMember(_Seen):
+class TelegramMember(_Simulated):
     channel = "telegram"
 
-    def __init__(
-        self,
-        number: int,
-        language: str,
-        *,
-        http: aiohttp.ClientSession,
-        url: str,
-        fake: LoadTelegram,
-        gate: Gate,
-        tally: Tally,
-    ) -> None:
-        self.number, self.language = number, language
-        self.http, self.url, self.gate, self.tally = http, url, gate, tally
+    def __init__(self, number: int, language: str, *, fake: LoadTelegram, **common: Any) -> None:
+        super().__init__(number, language, **common)
         self.user = {
             "id": number,
             "is_bot": False,
@@ -145,22 +147,11 @@ class TelegramMember(_Seen):
         self.tally.step(self.channel, reply=answered - start)
 
 
-class SlackMember(_Seen):
+class SlackMember(_Simulated):
     channel = "slack"
 
-    def __init__(
-        self,
-        number: int,
-        language: str,
-        *,
-        http: aiohttp.ClientSession,
-        url: str,
-        fake: LoadSlack,
-        gate: Gate,
-        tally: Tally,
-    ) -> None:
-        self.number, self.language = number, language
-        self.http, self.url, self.gate, self.tally = http, url, gate, tally
+    def __init__(self, number: int, language: str, *, fake: LoadSlack, **common: Any) -> None:
+        super().__init__(number, language, **common)
         self.user = f"U{number:08d}"
         self.dm = f"D{number:08d}"
         fake.locales[self.user] = "de-DE" if language == "de" else "en-US"
