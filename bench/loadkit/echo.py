@@ -1,6 +1,6 @@
-"""The bare baselines behind one aiohttp server, the way ``optobot serve`` is built: a
-python-telegram-bot Application whose webhook route calls ``process_update`` and echoes
-with ``send_message``, and a Bolt AsyncApp that acks and echoes with ``say``. No
+"""The bare baselines behind one aiohttp server on uvloop, the way ``optobot serve`` is
+built: a python-telegram-bot Application whose webhook route calls ``process_update`` and
+echoes with ``send_message``, and a Bolt AsyncApp that acks and echoes with ``say``. No
 database, no rate limiter: what the platform libraries cost on their own.
 
     python -m bench.loadkit.echo     # with the same variables as ``optobot serve``
@@ -14,6 +14,7 @@ import os
 import signal
 from typing import Any
 
+import uvloop
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
@@ -96,4 +97,4 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    uvloop.run(main())  # the event loop of ``optobot serve``: the ratio compares our code only
