@@ -1,8 +1,8 @@
 """The Assistant every channel calls: one event in, the replies out.
 
-For each event it records the event id (a redelivery gets nothing), serialises the
-member's events, finds or creates the member, picks the language, loads the dialogue state
-(locked on PostgreSQL so two workers cannot interleave), routes to a handler and saves
+For each event it serialises the member's events, records the event id (a redelivery gets
+nothing) and loads the dialogue state (locked on PostgreSQL so two workers cannot
+interleave), finds or creates the member, picks the language, routes to a handler and saves
 everything in one transaction. Our own bugs become an apology with a reference code.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Sequence
@@ -18,17 +17,17 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
 from bot import language, metrics, sanitise
 from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
-from bot.storage import ChannelIdentity, Member, ProcessedEvent
-from bot.storage.database import INSERTS, connection_lost, dialect
+from bot.settings import Settings
+from bot.storage import ChannelIdentity, Member
+from bot.storage.database import connection_lost
 from bot.storage.dialogues import Dialogue, open_dialogue, save_dialogue
-from bot.turn import Services, Turn
+from bot.turn import Services, Turn, is_staff
 
 log = logging.getLogger(__name__)
 _WINDOW = timedelta(minutes=1)
@@ -85,10 +84,11 @@ class Assistant:
     async def _transaction(self, incoming: Incoming) -> list[Reply]:
         """The whole turn in one transaction: nothing is written unless all of it is."""
         async with self.services.database.transaction() as session:
-            if not await self._first_delivery(session, incoming):
+            state = await self._state(session, incoming)
+            if state is None:
                 log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
                 return []
-            turn = await self._turn(session, incoming)
+            turn = await self._turn(session, incoming, state)
             replies = await self._respond(turn)
             await save_dialogue(session, turn.state)
             return replies
@@ -112,22 +112,17 @@ class Assistant:
     def _rate_limit(self, turn: Turn) -> list[Reply] | None:
         """None within the limit; one polite notice when it is crossed, then silence.
 
-        Messages count, button presses do not: a member clicking through a form quickly is
-        no flood, and the platforms throttle presses themselves.
+        The count was kept when the dialogue row was opened (see ``_counted``).
         """
-        if turn.is_staff or turn.incoming.action is not None:
+        if not _counted(self.services.settings, turn.incoming):
             return None
-        state, now = turn.state, self.services.clock()
-        if state.rate_window_start is None or now - state.rate_window_start >= _WINDOW:
-            state.rate_window_start, state.rate_count = now, 0
-        state.rate_count += 1
-        limit = self.services.settings.rate_limit_per_minute
+        state, limit = turn.state, self.services.settings.rate_limit_per_minute
         if state.rate_count <= limit:
             return None
-        if state.rate_count == limit + 1:
+        if state.rate_count == limit + 1 and state.rate_window_start is not None:
             log.info("member %s rate-limited", turn.member.id)
-            wait = int((state.rate_window_start + _WINDOW - now).total_seconds()) + 1
-            return [turn.reply("rate_limited", seconds=wait)]
+            left = state.rate_window_start + _WINDOW - self.services.clock()
+            return [turn.reply("rate_limited", seconds=int(left.total_seconds()) + 1)]
         return []
 
     def _apology(self, incoming: Incoming) -> Reply:
@@ -139,17 +134,7 @@ class Assistant:
 
     # the steps of a turn -------------------------------------------------------------
 
-    async def _first_delivery(self, session: AsyncSession, incoming: Incoming) -> bool:
-        row = {
-            "channel": incoming.channel,
-            "event_id": incoming.event_id,
-            "created_at": self.services.clock(),
-        }
-        inserted = await session.execute(_record_event(dialect(session)), row)
-        return inserted.scalar_one_or_none() is not None
-
-    async def _turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
-        state = await self._state(session, incoming)
+    async def _turn(self, session: AsyncSession, incoming: Incoming, state: Dialogue) -> Turn:
         identity = await self._identity(session, incoming)
         member = identity.member
         chosen = language.pick(
@@ -163,13 +148,22 @@ class Assistant:
             member.language = chosen
         return Turn(incoming, session, member, identity, state, chosen, self.services)
 
-    async def _state(self, session: AsyncSession, incoming: Incoming) -> Dialogue:
-        """The dialogue row, created if new and locked for this transaction; a form left
-        longer than the expiry starts afresh."""
+    async def _state(self, session: AsyncSession, incoming: Incoming) -> Dialogue | None:
+        """The dialogue row, created if new and locked for this transaction, or None for an
+        event seen before; a form left longer than the expiry starts afresh."""
         now = self.services.clock()
         state = await open_dialogue(
-            session, incoming.channel, incoming.chat_id, incoming.user_id, now
+            session,
+            incoming.channel,
+            incoming.chat_id,
+            incoming.user_id,
+            now,
+            event_id=incoming.event_id,
+            counted=_counted(self.services.settings, incoming),
+            window=_WINDOW,
         )
+        if state is None:
+            return None
         expiry = timedelta(days=self.services.settings.dialogue_expiry_days)
         if state.form and state.updated_at is not None and state.updated_at < now - expiry:
             state.form = state.step = state.mode = None
@@ -211,9 +205,8 @@ _IDENTITY = (
 """Built once, so its cache key is computed once rather than on every turn."""
 
 
-@functools.cache
-def _record_event(backend: str) -> postgresql.Insert | sqlite.Insert:
-    """Built once: a Core insert with bound values skips the ORM's per-call statement work,
-    which was the dearest part of a turn under load."""
-    table = ProcessedEvent.__table__
-    return INSERTS[backend](table).on_conflict_do_nothing().returning(table.c.id)
+def _counted(settings: Settings, incoming: Incoming) -> bool:
+    """Messages count towards the rate limit, button presses do not: a member clicking
+    through a form quickly is no flood, and the platforms throttle presses themselves.
+    Staff are never limited."""
+    return incoming.action is None and not is_staff(settings, incoming)

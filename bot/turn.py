@@ -55,10 +55,7 @@ class Turn:
 
     @property
     def is_staff(self) -> bool:
-        """Checked on every use against the configured ids, never cached on the member."""
-        settings = self.services.settings
-        staff = {"slack": settings.staff_slack_ids, "telegram": settings.staff_telegram_ids}
-        return self.incoming.user_id in staff.get(self.incoming.channel, frozenset())
+        return is_staff(self.services.settings, self.incoming)
 
     def render(self, template: str, /, **context: Any) -> str:
         return self.services.templates.render(self.language, template, **context)
@@ -78,3 +75,9 @@ class Turn:
     def choice(self, template: str, action: str, /, **context: Any) -> Choice:
         """A button whose label is a template of its own."""
         return Choice(self.render(template, **context), action)
+
+
+def is_staff(settings: Settings, incoming: Incoming) -> bool:
+    """Checked on every use against the configured ids, never cached on the member."""
+    staff = {"slack": settings.staff_slack_ids, "telegram": settings.staff_telegram_ids}
+    return incoming.user_id in staff.get(incoming.channel, frozenset())

@@ -1,9 +1,11 @@
-"""The dialogue row of a turn, read and written with prebuilt Core statements.
+"""The rows every event touches first: its id and the member's dialogue, with prebuilt Core.
 
-Every event reads this row and most write it back, so it is the hottest data in the
-assistant. A plain :class:`Dialogue` and two statements built once per dialect skip the
-ORM's identity map, statement building and unit of work on that path; only the columns a
-handler changed are written, and a turn that changed nothing writes nothing.
+Every event records its id and reads the dialogue row, and most write the row back, so
+this is the hottest data in the assistant. A plain :class:`Dialogue` and statements built
+once per dialect skip the ORM's identity map, statement building and unit of work on that
+path. On PostgreSQL the event id and the row are one statement (a data-modifying ``WITH``),
+the message count of the rate limit is kept by that same statement, only the columns a
+handler changed are written back, and a turn that changed nothing writes nothing.
 """
 
 from __future__ import annotations
@@ -11,18 +13,19 @@ from __future__ import annotations
 import copy
 import functools
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import BindParameter, Column, bindparam, case, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Update
 
 from bot.storage.database import INSERTS, dialect
-from bot.storage.models import DialogueState
+from bot.storage.models import DialogueState, ProcessedEvent
 
 _TABLE = DialogueState.__table__
+_EVENTS = ProcessedEvent.__table__
 _KEY = ("channel", "chat_id", "user_id")
 
 
@@ -54,23 +57,45 @@ _WRITABLE = tuple(f.name for f in fields(Dialogue) if f.name not in ("id", "_loa
 
 
 async def open_dialogue(
-    session: AsyncSession, channel: str, chat_id: str, user_id: str, now: datetime
-) -> Dialogue:
-    """The member's row, created if new; on PostgreSQL locked until the transaction ends
-    (``ON CONFLICT DO UPDATE`` takes the row lock ``FOR UPDATE`` would), so two workers
-    cannot interleave one member's turns. SQLite serialises its writers anyway."""
-    row = {
-        "channel": channel,
-        "chat_id": chat_id,
-        "user_id": user_id,
-        "data": {},
-        "version": 0,
-        "rate_count": 0,
-        "updated_at": now,
+    session: AsyncSession,
+    channel: str,
+    chat_id: str,
+    user_id: str,
+    now: datetime,
+    *,
+    event_id: str,
+    counted: bool = False,
+    window: timedelta = timedelta(minutes=1),
+) -> Dialogue | None:
+    """Record the event and return the member's row, created if new; None when the event
+    was recorded before (a redelivery, or a retry that reached another worker).
+
+    On PostgreSQL the row stays locked until the transaction ends (``ON CONFLICT DO
+    UPDATE`` takes the lock ``FOR UPDATE`` would), so two workers cannot interleave one
+    member's turns; SQLite serialises its writers anyway. A ``counted`` message adds one to
+    ``rate_count``, which starts again at one when the ``window`` since
+    ``rate_window_start`` has passed.
+    """
+    values = {
+        "channel_": channel,
+        "chat_id_": chat_id,
+        "user_id_": user_id,
+        "event_id_": event_id,
+        "now_": now,
+        "data_": {},
+        "count_": 1 if counted else 0,
+        "start_": now if counted else None,
+        "cutoff_": now - window,
     }
-    result = await session.execute(_upsert(dialect(session)), row)
-    values = dict(result.one()._mapping)
-    dialogue = Dialogue(**{name: values[name] for name in ("id", *_WRITABLE)})
+    backend = dialect(session)
+    if backend != "postgresql":
+        recorded = await session.execute(_record_event(backend), values)
+        if recorded.scalar_one_or_none() is None:
+            return None
+    row = (await session.execute(_open(backend), values)).one_or_none()
+    if row is None:  # PostgreSQL: the event's insert found its id and gave no row
+        return None
+    dialogue = Dialogue(**{name: row._mapping[name] for name in ("id", *_WRITABLE)})
     dialogue._loaded = _snapshot(dialogue)
     return dialogue
 
@@ -91,13 +116,61 @@ def _snapshot(dialogue: Dialogue) -> dict[str, Any]:
     return values
 
 
+def _param(name: str, column: Column[Any]) -> BindParameter[Any]:
+    """A value with its column's type, so asyncpg is told what it is."""
+    return bindparam(name, type_=column.type)
+
+
 @functools.cache
-def _upsert(backend: str) -> postgresql.Insert | sqlite.Insert:
+def _record_event(backend: str) -> postgresql.Insert | sqlite.Insert:
+    c = _EVENTS.c
     return (
-        INSERTS[backend](_TABLE)
-        .on_conflict_do_update(index_elements=list(_KEY), set_={"version": _TABLE.c.version})
-        .returning(*_TABLE.c)
+        INSERTS[backend](_EVENTS)
+        .values(
+            channel=_param("channel_", c.channel),
+            event_id=_param("event_id_", c.event_id),
+            created_at=_param("now_", c.created_at),
+        )
+        .on_conflict_do_nothing()
+        .returning(c.id)
     )
+
+
+@functools.cache
+def _open(backend: str) -> postgresql.Insert | sqlite.Insert:
+    """The row's upsert; on PostgreSQL it inserts only when the event's insert did."""
+    c = _TABLE.c
+    new = select(
+        _param("channel_", c.channel),
+        _param("chat_id_", c.chat_id),
+        _param("user_id_", c.user_id),
+        _param("data_", c.data),
+        literal(0, c.version.type),
+        _param("count_", c.rate_count),
+        _param("start_", c.rate_window_start),
+        _param("now_", c.updated_at),
+    )
+    event = _record_event(backend).cte("event") if backend == "postgresql" else None
+    if event is not None:
+        new = new.select_from(event)
+    columns = [*_KEY, "data", "version", "rate_count", "rate_window_start", "updated_at"]
+    # WHERE true: SQLite's parser needs it between an INSERT's SELECT and ON CONFLICT
+    statement = INSERTS[backend](_TABLE).from_select(columns, new.where(true()))
+    counted = statement.excluded.rate_count > 0
+    passed = or_(
+        c.rate_window_start.is_(None), c.rate_window_start <= _param("cutoff_", c.updated_at)
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=list(_KEY),
+        set_={
+            "rate_window_start": case(
+                (counted & passed, statement.excluded.rate_window_start),
+                else_=c.rate_window_start,
+            ),
+            "rate_count": case((~counted, c.rate_count), (passed, 1), else_=c.rate_count + 1),
+        },
+    ).returning(*_TABLE.c)
+    return statement.add_cte(event) if event is not None else statement
 
 
 _UPDATE: Update = update(_TABLE).where(_TABLE.c.id == bindparam("dialogue_id"))
