@@ -135,12 +135,14 @@ class TelegramMember(_Simulated):
         start = time.perf_counter()
         try:
             async with self.http.post(self.url, data=body, headers=headers) as response:
-                await response.read()
+                answer = await response.read()
                 status = response.status
         except aiohttp.ClientError as error:
             raise StepFailed(f"webhook: {type(error).__name__}") from None
         if status != 200:
             raise StepFailed(f"webhook status {status}")
+        if answer and json.loads(answer).get("method") == "answerCallbackQuery":
+            self.inbox.alerted()  # Telegram runs the method a webhook response names
         answered = self.inbox.first_reply or self.inbox.first_alert
         if answered is None:
             raise StepFailed("no reply")

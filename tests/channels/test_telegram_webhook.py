@@ -21,6 +21,7 @@ from tests.channels.telegram_support import (
     ALICE,
     RecordingTelegram,
     fixture,
+    press_update,
     telegram_settings,
     text_update,
 )
@@ -60,12 +61,21 @@ async def serving(
 
 
 async def post(url: str, update: dict[str, Any], secret: str | None) -> int:
+    status, _ = await post_for_answer(url, update, secret)
+    return status
+
+
+async def post_for_answer(
+    url: str, update: dict[str, Any], secret: str | None
+) -> tuple[int, dict[str, Any] | None]:
+    """The status and the method call our response asks Telegram to run, if any."""
     headers = {HEADER: secret} if secret is not None else {}
     async with (
         aiohttp.ClientSession() as session,
         session.post(url + WEBHOOK_PATH, json=update, headers=headers) as response,
     ):
-        return response.status
+        body = await response.read()
+        return response.status, (await response.json() if body else None)
 
 
 async def test_webhook_is_registered_with_a_generated_secret_kept_private(
@@ -93,6 +103,26 @@ async def test_webhook_with_the_right_secret_is_answered_once(
         [sent] = fake.called("sendMessage")
     assert sent.params["chat_id"] == ALICE["id"] and "Welcome" in sent.params["text"]
     assert fake.called("setWebhook")[0].params["secret_token"] == "s3cret_-token"
+
+
+async def test_a_press_is_answered_in_the_webhook_response_not_by_a_call(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with serving(make_settings, telegram_webhook_secret="s3cret") as (fake, url, _):
+        start = text_update("/language", ALICE) | {"update_id": 700001}
+        assert await post(url, start, "s3cret") == 200
+        message, button = fake.last_with_button("lang:de", ALICE["id"])
+        press = press_update(message, button["callback_data"], ALICE) | {"update_id": 700002}
+        status, answer = await post_for_answer(url, press, "s3cret")
+        [_, confirmed] = fake.called("sendMessage")
+    assert status == 200
+    assert answer == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": press["callback_query"]["id"],
+    }
+    assert not fake.called("answerCallbackQuery")
+    assert fake.called("editMessageReplyMarkup")  # the pressed keyboard is gone
+    assert confirmed.params["chat_id"] == ALICE["id"]
 
 
 async def test_webhook_without_or_with_a_wrong_secret_is_refused(
