@@ -158,7 +158,8 @@ def _open(backend: str) -> postgresql.Insert | sqlite.Insert:
     statement = INSERTS[backend](_TABLE).from_select(columns, new.where(true()))
     counted = statement.excluded.rate_count > 0
     passed = or_(
-        c.rate_window_start.is_(None), c.rate_window_start <= _param("cutoff_", c.updated_at)
+        c.rate_window_start.is_(None),
+        c.rate_window_start <= _param("cutoff_", c.rate_window_start),
     )
     statement = statement.on_conflict_do_update(
         index_elements=list(_KEY),
