@@ -16,6 +16,7 @@ from bot.storage.dialogues import Dialogue, open_dialogue, save_dialogue
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 KEY = ("telegram", "42", "42")
+WINDOW = timedelta(minutes=1)
 _events = itertools.count(1)
 
 
@@ -24,7 +25,9 @@ async def open_row(
 ) -> Dialogue:
     """The row for a new event, which must be there."""
     event_id = event_id or f"update-{next(_events)}"
-    dialogue = await open_dialogue(session, *KEY, now, event_id=event_id, counted=counted)
+    dialogue = await open_dialogue(
+        session, *KEY, now, event_id=event_id, counted=counted, window=WINDOW
+    )
     assert dialogue is not None
     return dialogue
 
@@ -112,7 +115,9 @@ async def test_an_event_seen_before_opens_nothing(database: Database) -> None:
     async with database.transaction() as session:
         await open_row(session, event_id="update-7")
     async with database.transaction() as session:
-        again = await open_dialogue(session, *KEY, NOW, event_id="update-7", counted=True)
+        again = await open_dialogue(
+            session, *KEY, NOW, event_id="update-7", counted=True, window=WINDOW
+        )
         rows = (await session.execute(select(DialogueState))).scalars().all()
         events = await session.scalar(select(func.count()).select_from(ProcessedEvent))
     assert again is None

@@ -65,7 +65,7 @@ async def open_dialogue(
     *,
     event_id: str,
     counted: bool = False,
-    window: timedelta = timedelta(minutes=1),
+    window: timedelta,
 ) -> Dialogue | None:
     """Record the event and return the member's row, created if new; None when the event
     was recorded before (a redelivery, or a retry that reached another worker).
