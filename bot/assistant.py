@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Sequence
@@ -25,7 +26,6 @@ from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member
-from bot.storage.database import connection_lost
 from bot.storage.dialogues import Dialogue, open_dialogue, save_dialogue
 from bot.turn import Services, Turn, is_staff
 
@@ -71,27 +71,22 @@ class Assistant:
     async def _handle(self, key: tuple[str, str, str], incoming: Incoming) -> list[Reply]:
         async with self._locks.hold(key):
             try:
-                return await self._transaction(incoming)
-            except Exception as error:
-                if not connection_lost(error):
-                    return [self._apology(incoming)]
-            log.warning("database connection lost; %s event retried", incoming.channel)
-            try:
-                return await self._transaction(incoming)
+                return await self.services.database.run(
+                    functools.partial(self._transaction, incoming=incoming)
+                )
             except Exception:
                 return [self._apology(incoming)]
 
-    async def _transaction(self, incoming: Incoming) -> list[Reply]:
+    async def _transaction(self, session: AsyncSession, *, incoming: Incoming) -> list[Reply]:
         """The whole turn in one transaction: nothing is written unless all of it is."""
-        async with self.services.database.transaction() as session:
-            state = await self._state(session, incoming)
-            if state is None:
-                log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
-                return []
-            turn = await self._turn(session, incoming, state)
-            replies = await self._respond(turn)
-            await save_dialogue(session, turn.state)
-            return replies
+        state = await self._state(session, incoming)
+        if state is None:
+            log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
+            return []
+        turn = await self._turn(session, incoming, state)
+        replies = await self._respond(turn)
+        await save_dialogue(session, turn.state)
+        return replies
 
     async def _respond(self, turn: Turn) -> list[Reply]:
         limited = self._rate_limit(turn)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, CallbackQuery, Message, Update, User
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, ExtBot, TypeHandler
@@ -35,6 +36,7 @@ from bot.messages import Reply
 from bot.server import ChannelStartError
 from bot.settings import LANGUAGES, Settings
 from bot.storage import ChannelIdentity, Member
+from bot.storage.dialogues import record_event
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -251,12 +253,17 @@ class TelegramChannel:
             await self._converse(update, reading)
         elif reading.kind in ("text_only", "edited"):
             assert reading.user is not None and reading.chat_id is not None
-            lang = await self._language_of(reading.user)
+            event_id = str(update.update_id)
+            lang = await self._language_of(reading.user, event_id=event_id)
+            if lang is None:
+                log.info("event %s/%s seen before", CHANNEL, event_id)
+                return
             text = self.app.services.templates.render(lang, f"telegram/{reading.kind}")
             await self.sender.deliver(reading.chat_id, [Reply(text)])
         elif update.callback_query is not None:  # a button without data: nothing to do
             assert reading.user is not None
             lang = await self._language_of(reading.user)
+            assert lang is not None
             text = self.app.services.templates.render(lang, "telegram/stale")
             await _answer(update.callback_query, text)
 
@@ -290,15 +297,24 @@ class TelegramChannel:
             await self.sender.clear_keyboard(chat_id, pressed.message_id)
         await self.sender.deliver(chat_id, rest)
 
-    async def _language_of(self, user: User) -> str:
-        """The member's language for notes the Assistant does not write."""
+    async def _language_of(self, user: User, *, event_id: str | None = None) -> str | None:
+        """The member's language for a note the Assistant does not write. With an event
+        id, the event is recorded too, and None means it had its note already."""
+
+        async def read(session: AsyncSession) -> tuple[bool, Row[Any] | None]:
+            now = self.app.services.clock()
+            if event_id is not None and not await record_event(session, CHANNEL, event_id, now):
+                return False, None
+            return True, (await session.execute(query)).first()
+
         query = (
             select(Member.language, Member.language_explicit)
             .join(ChannelIdentity, ChannelIdentity.member_id == Member.id)
             .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.user_id == str(user.id))
         )
-        async with self.app.database.sessions() as session:
-            row = (await session.execute(query)).first()
+        fresh, row = await self.app.database.run(read)
+        if not fresh:
+            return None
         chosen, explicit = row if row is not None else (None, False)
         return language.pick(
             explicit=chosen if explicit else None,

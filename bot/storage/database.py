@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_411_003  # pg advisory lock id: one worker migrates at a time
@@ -41,7 +45,7 @@ class Database:
             # No pre-ping: on asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) at
             # every checkout. A connection lost to a restart fails its first statement
             # instead, the pool drops all older connections, and callers that must not
-            # lose work retry once (see ``connection_lost``).
+            # lose work retry once (see ``run``).
             options.update(pool_size=10, max_overflow=10)
         self.engine = create_async_engine(self.url, **options)
         if self.is_sqlite:
@@ -55,6 +59,19 @@ class Database:
         lock: AbstractAsyncContextManager[Any] = self._write_lock or nullcontext()
         async with lock, self.sessions() as session, session.begin():
             yield session
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``work`` in one transaction, run once more on a fresh connection if the first
+        one was lost (a restart, a failover): nothing of the first try was committed."""
+        try:
+            async with self.transaction() as session:
+                return await work(session)
+        except DBAPIError as error:
+            if not connection_lost(error):
+                raise
+        log.warning("database connection lost; the transaction runs again")
+        async with self.transaction() as session:
+            return await work(session)
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration; safe to call from several workers."""

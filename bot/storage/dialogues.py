@@ -88,16 +88,21 @@ async def open_dialogue(
         "cutoff_": now - window,
     }
     backend = dialect(session)
-    if backend != "postgresql":
-        recorded = await session.execute(_record_event(backend), values)
-        if recorded.scalar_one_or_none() is None:
-            return None
+    if backend != "postgresql" and not await record_event(session, channel, event_id, now):
+        return None
     row = (await session.execute(_open(backend), values)).one_or_none()
     if row is None:  # PostgreSQL: the event's insert found its id and gave no row
         return None
     dialogue = Dialogue(**{name: row._mapping[name] for name in ("id", *_WRITABLE)})
     dialogue._loaded = _snapshot(dialogue)
     return dialogue
+
+
+async def record_event(session: AsyncSession, channel: str, event_id: str, now: datetime) -> bool:
+    """Record an event's id; False when it was recorded before (a redelivery)."""
+    values = {"channel_": channel, "event_id_": event_id, "now_": now}
+    recorded = await session.execute(_record_event(dialect(session)), values)
+    return recorded.scalar_one_or_none() is not None
 
 
 async def save_dialogue(session: AsyncSession, dialogue: Dialogue) -> None:

@@ -105,6 +105,19 @@ async def test_webhook_with_the_right_secret_is_answered_once(
     assert fake.called("setWebhook")[0].params["secret_token"] == "s3cret_-token"
 
 
+async def test_a_sticker_and_an_edit_redelivered_get_their_note_once(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with serving(make_settings, telegram_webhook_secret="s3cret") as (fake, url, _):
+        sticker = fixture("update_sticker") | {"update_id": 700001}
+        edit = fixture("update_edited_message") | {"update_id": 700002}
+        for update in (sticker, sticker, edit, edit):
+            assert await post(url, update, "s3cret") == 200
+        texts = [call.params["text"] for call in fake.called("sendMessage")]
+    assert len(texts) == 2
+    assert texts[0].startswith("I read text only") and "new message" in texts[1]
+
+
 async def test_a_press_is_answered_in_the_webhook_response_not_by_a_call(
     make_settings: Callable[..., Settings],
 ) -> None:
