@@ -112,11 +112,6 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             access_log=logging.getLogger("aiohttp.access") if settings.http_access_log else None,
         )
         await runner.setup()
-        site = web.TCPSite(
-            runner, settings.http_host, settings.http_port, reuse_port=settings.http_reuse_port
-        )
-        await site.start()
-        log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
         senders = {channel.name: channel.sender for channel in channels}
         async with (
             delivering(app, senders),
@@ -127,6 +122,17 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
                 for channel in channels:
                     await channel.start()
                     log.info("channel %s running", channel.name)
+                # bound only now, so a worker never takes an update it cannot handle yet
+                site = web.TCPSite(
+                    runner,
+                    settings.http_host,
+                    settings.http_port,
+                    reuse_port=settings.http_reuse_port,
+                )
+                await site.start()
+                log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
+                for channel in channels:
+                    await channel.announce()
                 await stop.wait()
                 log.info("stopping: no new updates, finishing those in flight")
             finally:
@@ -135,12 +141,14 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
 
 
 async def _stop_taking_updates(channels: list[Channel], runner: web.AppRunner) -> None:
-    """Channels stop polling and finish what they took; the HTTP server finishes requests.
+    """The HTTP server stops listening and finishes the requests in flight (a webhook's
+    update is handled inside its request), then the channels stop polling and finish what
+    they took.
 
     Runs before the outbox worker stops, so replies and staff messages of updates still in
     flight are queued and sent.
     """
+    await runner.cleanup()
     for channel in reversed(channels):
         with suppress(Exception):
             await channel.stop()
-    await runner.cleanup()

@@ -23,7 +23,10 @@ class Sender(Protocol):
 class Channel(Protocol):
     """A running platform connection.
 
-    ``install`` adds the channel's routes to the one HTTP server before it starts.
+    ``install`` adds the channel's routes to the one HTTP server; ``start`` makes the
+    channel ready to handle what those routes receive, before the server listens; once it
+    listens, ``announce`` tells the platform where to post (Telegram's webhook), which is
+    nothing for channels that connect out.
     """
 
     name: str
@@ -32,6 +35,8 @@ class Channel(Protocol):
     def install(self, server: web.Application) -> None: ...
 
     async def start(self) -> None: ...
+
+    async def announce(self) -> None: ...
 
     async def stop(self) -> None: ...
 

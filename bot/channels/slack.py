@@ -208,6 +208,9 @@ class SlackChannel:
             await self._socket.connect_async()
         self._running = True
 
+    async def announce(self) -> None:
+        """Nothing to tell: the Slack app's request URL is set once in its configuration."""
+
     async def stop(self) -> None:
         self._running = False
         if self._socket is not None:

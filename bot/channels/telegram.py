@@ -160,12 +160,7 @@ class TelegramChannel:
             raise ChannelStartError(f"cannot reach the Telegram Bot API: {error}") from None
         await self._publish_commands()
         await self.application.start()
-        if self.webhook_url:
-            await self.application.bot.set_webhook(
-                self.webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
-            )
-            log.info("Telegram webhook at %s", self.webhook_url)
-        else:
+        if not self.webhook_url:
             assert self.application.updater is not None
             await self.application.updater.start_polling(
                 timeout=POLL_TIMEOUT,
@@ -174,6 +169,14 @@ class TelegramChannel:
                 error_callback=self._polling_error,
             )
             log.info("Telegram polling as @%s", self.application.bot.username)
+
+    async def announce(self) -> None:
+        """Register the webhook; our server listens by now, so Telegram's first post lands."""
+        if self.webhook_url:
+            await self.application.bot.set_webhook(
+                self.webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+            )
+            log.info("Telegram webhook at %s", self.webhook_url)
 
     async def _connect(self) -> None:
         """getMe, retried while the network is away; a wrong token fails at once."""

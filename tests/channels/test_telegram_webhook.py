@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import stat
 import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.channels.telegram import SECRET_FILE, WEBHOOK_PATH
 from bot.server import serve
@@ -37,27 +39,60 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def serving(
-    make_settings: Callable[..., Settings], **overrides: Any
+    make_settings: Callable[..., Settings],
+    fake: RecordingTelegram | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[tuple[RecordingTelegram, str, Settings]]:
     """``serve`` with the webhook on a free port; yields the fake, our base URL, the settings."""
-    async with RecordingTelegram() as fake:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        settings = make_settings(
-            **telegram_settings(fake),
-            public_url=url,
-            http_host="127.0.0.1",
-            http_port=port,
-            **overrides,
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(serve(settings, stop=stop))
-        try:
+    async with AsyncExitStack() as stack:
+        fake = fake or await stack.enter_async_context(RecordingTelegram())
+        async with launched(make_settings, fake, **overrides) as (url, settings, _, _):
             await fake.wait_for("setWebhook")
             yield fake, url, settings
-        finally:
-            stop.set()
-            await task
+
+
+@asynccontextmanager
+async def launched(
+    make_settings: Callable[..., Settings], fake: RecordingTelegram, **overrides: Any
+) -> AsyncIterator[tuple[str, Settings, asyncio.Event, asyncio.Task[None]]]:
+    """``serve`` started on a free port, not yet waited for; stopped at the end."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = make_settings(
+        **telegram_settings(fake),
+        public_url=url,
+        http_host="127.0.0.1",
+        http_port=port,
+        **overrides,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop))
+    try:
+        yield url, settings, stop, task
+    finally:
+        stop.set()
+        await task
+
+
+class HeldTelegram(RecordingTelegram):
+    """Holds its answers to the methods in ``held`` until the test sets ``release``."""
+
+    def __init__(self, *held: str) -> None:
+        super().__init__()
+        self.held = set(held)
+        self.release = asyncio.Event()
+
+    async def on_getMe(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        await self._hold("getMe")
+        return await super().on_getMe(params, files)
+
+    async def on_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        await self._hold("sendMessage")
+        return await super().on_sendMessage(params, files)
+
+    async def _hold(self, method: str) -> None:
+        if method in self.held:
+            await self.release.wait()
 
 
 async def post(url: str, update: dict[str, Any], secret: str | None) -> int:
@@ -188,3 +223,44 @@ async def test_serve_with_a_wrong_token_fails_fast_with_one_clear_line(tmp_path:
         "copy the token from @BotFather again"
     )
     assert "Traceback" not in errors and "WRONG_TOKEN_VALUE" not in errors
+
+
+async def test_the_port_opens_only_once_the_channel_can_handle_updates(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """With several workers on one port, one still starting must not take an update."""
+    async with HeldTelegram("getMe") as fake, launched(make_settings, fake) as (url, *_):
+        await fake.wait_for("getMe")
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await post(url, text_update("/start", ALICE) | {"update_id": 700001}, None)
+        fake.release.set()
+        await fake.wait_for("setWebhook")
+        async with aiohttp.ClientSession() as session, session.get(url + "/healthz") as health:
+            assert health.status == 200
+
+
+async def test_an_update_in_flight_at_shutdown_is_finished(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Stop taking updates, finish the ones in flight: the reply of a webhook update that
+    is mid-send when the stop comes still reaches the member."""
+    fake = HeldTelegram("sendMessage")
+    async with fake, launched(make_settings, fake, telegram_webhook_secret="s3cret") as launch:
+        url, _, stop, task = launch
+        await fake.wait_for("setWebhook")
+        update = text_update("/start", ALICE) | {"update_id": 700001}
+        posting = asyncio.create_task(post(url, update, "s3cret"))
+        await fake.wait_for("sendMessage")
+        stop.set()
+        await asyncio.sleep(0.3)
+        assert not task.done()  # waiting for the update in flight
+        with pytest.raises(aiohttp.ClientConnectionError):  # but taking no new one
+            await post(url, update | {"update_id": 700002}, "s3cret")
+        with caplog.at_level(logging.WARNING):
+            fake.release.set()
+            assert await posting == 200
+    assert [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING
+    ] == []
+    [sent] = fake.messages
+    assert sent["chat"]["id"] == ALICE["id"] and "Welcome" in sent["text"]
