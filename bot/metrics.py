@@ -1,25 +1,34 @@
 """Prometheus metrics for ``GET /metrics``.
 
-Per-process counters cover what only a process sees (updates, handler latency); everything
-the database knows (leads, registrations, FAQ decisions, outbox) is read at scrape time,
-so the figures agree across several workers.
+Counters cover what only a process sees (updates, handler latency); everything the database
+knows (leads, registrations, FAQ decisions, outbox) is read at scrape time, so those figures
+agree across several workers. The counters agree too: ``serve --workers`` gives its workers
+one directory (``PROMETHEUS_MULTIPROC_DIR``) where prometheus-client keeps each process's
+values, and a scrape adds them up, whichever worker answers it.
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 
 from bot.storage import Database, Lead, OutboxMessage, QuestionLog, Registration
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+SHARED_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+"""Where the workers keep their counters; prometheus-client reads it when it is imported."""
+
 REGISTRY = CollectorRegistry()
 UPDATES = Counter(
     "optobot_updates", "Events received from members and staff", ["channel"], registry=REGISTRY
@@ -31,14 +40,16 @@ HANDLER_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     registry=REGISTRY,
 )
-FAQ_DECISIONS = Gauge(
-    "optobot_faq_replies", "FAQ questions by decision", ["decision"], registry=REGISTRY
-)
-LEADS = Gauge("optobot_leads", "Leads by kind and status", ["kind", "status"], registry=REGISTRY)
-REGISTRATIONS = Gauge(
-    "optobot_registrations", "Training registrations by status", ["status"], registry=REGISTRY
-)
-OUTBOX = Gauge("optobot_outbox", "Outbox messages by status", ["status"], registry=REGISTRY)
+
+
+class _Figures:
+    """A collector of figures read from the database just before the scrape."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
 
 
 async def _counts(database: Database, *columns: object) -> list[tuple[object, ...]]:
@@ -53,16 +64,34 @@ async def outbox_backlog(database: Database) -> dict[str, int]:
     }
 
 
+async def _figures(database: Database) -> list[Metric]:
+    wanted = [
+        ("optobot_faq_replies", "FAQ questions by decision", (QuestionLog.decision,)),
+        ("optobot_leads", "Leads by kind and status", (Lead.kind, Lead.status)),
+        ("optobot_registrations", "Training registrations by status", (Registration.status,)),
+        ("optobot_outbox", "Outbox messages by status", (OutboxMessage.status,)),
+    ]
+    families: list[Metric] = []
+    for name, documentation, columns in wanted:
+        family = GaugeMetricFamily(name, documentation, labels=[c.key for c in columns])
+        for *labels, count in await _counts(database, *columns):
+            family.add_metric([str(label) for label in labels], float(count))  # type: ignore[arg-type]
+        families.append(family)
+    return families
+
+
+def _counters() -> CollectorRegistry:
+    """This process's counters, or all workers' added up when they share a directory."""
+    directory = os.environ.get(SHARED_DIRECTORY)
+    if not directory:
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=directory)
+    return registry
+
+
 async def render(database: Database) -> bytes:
-    """Refresh the database-backed gauges and return the exposition text."""
-    for gauge in (FAQ_DECISIONS, LEADS, REGISTRATIONS, OUTBOX):
-        gauge.clear()
-    for decision, count in await _counts(database, QuestionLog.decision):
-        FAQ_DECISIONS.labels(decision=decision).set(count)
-    for kind, status, count in await _counts(database, Lead.kind, Lead.status):
-        LEADS.labels(kind=kind, status=status).set(count)
-    for status, count in await _counts(database, Registration.status):
-        REGISTRATIONS.labels(status=status).set(count)
-    for status, count in (await outbox_backlog(database)).items():
-        OUTBOX.labels(status=status).set(count)
-    return generate_latest(REGISTRY)
+    """The exposition text: the counters, then the database's figures."""
+    figures = CollectorRegistry()
+    figures.register(_Figures(await _figures(database)))
+    return generate_latest(_counters()) + generate_latest(figures)

@@ -16,8 +16,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from types import FrameType
 
+from bot import metrics
 from bot.settings import Settings
 from bot.storage import Database
 
@@ -43,12 +45,19 @@ def supervise(settings: Settings, count: int) -> int:
     """Run ``count`` workers until a signal stops them; the worst exit code is ours."""
     check(settings)
     asyncio.run(_migrate(settings))  # once, before the workers race for it
-    env = dict(
-        os.environ,
-        OPTOBOT_HTTP_REUSE_PORT="true",
-        OPTOBOT_LOG_FORMAT=settings.log_format,
-        OPTOBOT_LOG_LEVEL=settings.log_level,
-    )
+    with tempfile.TemporaryDirectory(prefix="optobot-metrics-") as counters:
+        env = dict(
+            os.environ,
+            OPTOBOT_HTTP_REUSE_PORT="true",
+            OPTOBOT_LOG_FORMAT=settings.log_format,
+            OPTOBOT_LOG_LEVEL=settings.log_level,
+            **{metrics.SHARED_DIRECTORY: counters},  # one /metrics total, fresh per start
+        )
+        return _run(settings, count, env)
+
+
+def _run(settings: Settings, count: int, env: dict[str, str]) -> int:
+    """Start the workers and wait until all have ended, passing signals on meanwhile."""
     command = [sys.executable, "-m", "bot", "serve"]
     children = {
         child.pid: child for child in (subprocess.Popen(command, env=env) for _ in range(count))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from bot.app import App
 from bot.server import http_app
-from bot.storage import Database
+from bot.storage import Database, QuestionLog
 from tests.conversation import Conversation
 
 
@@ -54,3 +57,14 @@ async def test_metrics_count_updates_by_channel(app: App) -> None:
     assert status == 200
     assert 'optobot_updates_total{channel="telegram"}' in body
     assert "optobot_handler_seconds_bucket" in body and "optobot_outbox" in body
+
+
+async def test_metrics_give_the_database_figures_with_their_labels(app: App) -> None:
+    chat = Conversation(app.assistant, channel="telegram", user="42")
+    await chat.say("Which funding programmes support a cooperation with Japan?")
+    _, body = await get(app, "/metrics")
+    [(decision, count)] = re.findall(r'^optobot_faq_replies\{decision="(\w+)"\} (\S+)$', body, re.M)
+    async with app.database.sessions() as session:
+        logged = (await session.execute(select(QuestionLog.decision))).scalars().all()
+    assert logged == [decision] and float(count) == 1.0
+    assert "# TYPE optobot_leads gauge" in body and "# TYPE optobot_outbox gauge" in body
