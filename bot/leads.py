@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue_replies
-from bot.delivery.staff import notify_staff
+from bot.delivery.staff import notify_staff, update_staff_cards
 from bot.messages import Reply
 from bot.storage import ChannelIdentity, Lead, LeadCounter, Member
 from bot.storage.database import upsert_insert
@@ -121,10 +121,12 @@ async def set_status(
     *,
     by: str | None,
     force: bool = False,
+    updated_in: str | None = None,
 ) -> bool:
     """Move the lead forward (``force``: any way); False when it is there already.
 
-    The member is told when it is claimed and when it is closed.
+    The member is told when it is claimed and when it is closed; the cards in the staff
+    chats show the new status, but the one in ``updated_in``, which the caller updates.
     """
     if status not in STATUSES:
         raise LeadError("unknown_status", lead)
@@ -147,6 +149,7 @@ async def set_status(
         lead.closed_at = now
     if status in NOTIFIED:
         await _tell_member(session, services, lead, status)
+    await update_staff_cards(session, services, lead, updated_in=updated_in)
     return True
 
 

@@ -32,7 +32,9 @@ class StaffActions:
             return [turn.reply("staff/unknown_lead", notice=True, ref=ref)]
         name = turn.incoming.display_name or turn.incoming.user_id
         try:
-            await set_status(turn.session, turn.services, lead, status, by=name)
+            await set_status(
+                turn.session, turn.services, lead, status, by=name, updated_in=turn.incoming.channel
+            )
         except LeadError as refused:
             return [
                 turn.reply(f"staff/{refused.reason}", notice=True, lead=lead),

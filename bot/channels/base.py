@@ -13,11 +13,15 @@ from bot.messages import Reply
 class Sender(Protocol):
     """Sends replies to a chat without an incoming event: reminders, notices, staff cards.
 
-    Returns the platform's references of the messages sent (for later edits). Raises on
+    Returns the platform's references of the messages sent (for ``replace_sent``). Raises on
     failure, so the outbox can retry.
     """
 
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]: ...
+
+    async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
+        """Show ``reply`` in place of the message ``send`` returned ``refs`` for (a staff
+        card whose lead moved on). Raises when the platform may take it later."""
 
 
 class Channel(Protocol):

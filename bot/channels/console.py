@@ -100,6 +100,10 @@ class ConsoleChannel:
         self.show(replies)
         return []
 
+    async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
+        """A terminal cannot change what it printed: the new version is shown below."""
+        self.show([reply])
+
     def _save(self, filename: str, content: bytes) -> Path:
         self.downloads.mkdir(parents=True, exist_ok=True)
         path = self.downloads / Path(filename).name

@@ -106,10 +106,17 @@ class SlackSender:
                 await self._upload(channel, reply, user)
         return refs
 
-    async def edit(self, ref: str, reply: Reply) -> None:
-        """Replace a message sent before (a staff card that changed) by reference."""
-        channel, _, ts = ref.partition(":")
-        await self.replace(channel, ts, reply)
+    async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
+        """Each message sent before gets its part of the new reply; when the reply now
+        needs more or fewer messages, the last one gets the reply's end with its buttons."""
+        messages = blocks.messages(reply)
+        if len(messages) != len(refs):
+            messages, refs = messages[-1:], refs[-1:]
+        for ref, message in zip(refs, messages, strict=True):
+            channel, _, ts = ref.partition(":")
+            await self.client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks
+            )
 
     async def replace(self, channel: str, ts: str, reply: Reply) -> None:
         message = blocks.messages(reply)[0]

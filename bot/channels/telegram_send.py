@@ -140,6 +140,21 @@ class TelegramSender:
             return False
         return True
 
+    async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
+        """One message sent before becomes the reply; a reply sent in several messages
+        keeps its text, and its last message gets the new buttons."""
+        if len(refs) == 1 and await self.edit(chat_id, int(refs[0]), reply):
+            return
+        try:
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_ref(chat_id),
+                message_id=int(refs[-1]),
+                reply_markup=keyboard(reply.choices),
+            )
+        except BadRequest as error:  # deleted by staff, or too old: nothing left to change
+            if not not_modified(error):
+                log.info("card %s in %s stays: %s", refs[-1], chat_id, error.message)
+
     async def clear_keyboard(self, chat_id: str | int, message_id: int) -> None:
         """Take the buttons off a message, so an answered question cannot be pressed again."""
         try:

@@ -9,6 +9,7 @@ into the Markdown through the ``md`` filter, so it arrives literally on every ta
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -32,6 +33,8 @@ BUTTONS = {
     "closed": (),
 }
 VERB_STATUS = {"claim": "claimed", "contacted": "contacted", "close": "closed"}
+CHAT_CARDS = ("slack", "telegram")
+"""The staff targets whose card can change after it was sent (an e-mail cannot)."""
 PLAIN_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)*\.[a-zA-Z]{2,}$")
 """Only addresses this plain become a mailto link; anything else is shown as text."""
 
@@ -156,6 +159,32 @@ async def enqueue_for_staff(
             kind=kind,
             payload=payload(target),
             due=due,
+        ):
+            queued.append(target)
+    return queued
+
+
+async def update_staff_cards(
+    session: AsyncSession, services: Services, lead: Lead, *, updated_in: str | None = None
+) -> list[str]:
+    """After a status change, the card in every staff chat shows it, but in the one the
+    button was pressed in (``updated_in``), whose channel edits the pressed card itself.
+
+    Each update is a row of its own, which the worker turns into an edit of the card's
+    message (``replaces``) once that was sent.
+    """
+    settings, queued = services.settings, []
+    for target in settings.staff_targets():
+        if target not in CHAT_CARDS or target == updated_in:
+            continue
+        payload = staff_payload(services.templates, settings, lead, target)
+        if await enqueue(
+            session,
+            key=f"lead:{lead.ref}:{target}:{lead.status}:{secrets.token_hex(4)}",
+            target=target,
+            kind="lead_card",
+            payload={**payload, "replaces": f"lead:{lead.ref}:{target}"},
+            due=services.clock(),
         ):
             queued.append(target)
     return queued

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.channels.base import Sender
@@ -31,6 +32,23 @@ LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=2)
 CHAT_TARGETS = ("slack", "telegram", "member")
+
+
+class NotSentYet(Exception):
+    """A change to a message that is still waiting in the outbox itself: retried later."""
+
+
+async def _sent_refs(session: AsyncSession, key: str) -> list[str] | None:
+    """The references of the message keyed ``key``: None while it waits to be sent, none
+    when it was given up or never queued (nothing to change then)."""
+    row = (
+        await session.execute(select(OutboxMessage).where(OutboxMessage.key == key))
+    ).scalar_one_or_none()
+    if row is not None and row.status == "pending":
+        return None
+    if row is None or row.status != "sent" or not row.external_ref:
+        return []
+    return row.external_ref.split(",")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -108,6 +126,8 @@ class DeliveryWorker:
             if row is None or row.status != "pending":
                 return 0
             target, payload, attempts = row.target, dict(row.payload), row.attempts
+            if "replaces" in payload:
+                payload["refs"] = await _sent_refs(session, payload["replaces"])
         try:
             reference = await self._send(target, payload)
         except Exception as error:  # any failure is retried; the row keeps the reason
@@ -127,9 +147,21 @@ class DeliveryWorker:
         if target == "email":
             return await self.email.send(payload)
         channel = payload.get("channel", target)
+        if "replaces" in payload:
+            return await self._replace(channel, payload)
         refs = await self.senders[channel].send(
             str(payload["chat_id"]), replies_from_payload(payload)
         )
+        return ",".join(refs)
+
+    async def _replace(self, channel: str, payload: dict) -> str:
+        """A changed staff card: edited in place once the card itself was sent."""
+        refs = payload["refs"]
+        if refs is None:
+            raise NotSentYet(f"{payload['replaces']} is not sent yet")
+        if refs:
+            [reply] = replies_from_payload(payload)
+            await self.senders[channel].replace_sent(str(payload["chat_id"]), refs, reply)
         return ",".join(refs)
 
     async def _failed(self, row_id: int, attempts: int, error: str) -> None:
@@ -209,8 +241,13 @@ async def delivering(app: App, senders: Mapping[str, Sender]) -> AsyncIterator[D
         yield worker
     finally:
         await worker.stop()
-        for sender in extra.values():
-            close = getattr(sender, "close", None)
-            if close is not None:
-                with suppress(Exception):
-                    await close()
+        await close_senders(extra)
+
+
+async def close_senders(senders: Mapping[str, Sender]) -> None:
+    """Close the connections of senders built here (``staff_senders``)."""
+    for sender in senders.values():
+        close = getattr(sender, "close", None)
+        if close is not None:
+            with suppress(Exception):
+                await close()

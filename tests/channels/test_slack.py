@@ -246,7 +246,7 @@ async def test_sender_posts_to_a_channel_and_returns_references(
         [call] = fake.called("chat.postMessage")
         assert refs == [f"{STAFF_CHANNEL}:1700000000.000001"]
         assert call.params["channel"] == STAFF_CHANNEL and buttons(call) == [("Claim", "x:1")]
-        await sender.edit(refs[0], Reply("Claimed"))
+        await sender.replace_sent(STAFF_CHANNEL, refs, Reply("Claimed"))
         [update] = fake.called("chat.update")
         assert update.params["ts"] == "1700000000.000001" and buttons(update) == []
 

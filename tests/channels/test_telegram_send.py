@@ -101,6 +101,20 @@ async def test_edit_replaces_text_and_buttons_and_tolerates_unchanged(
     assert not await sender.edit(STAFF_GROUP, 77, claimed)
 
 
+async def test_a_card_sent_in_several_messages_gets_its_new_buttons_on_the_last(
+    fake: RecordingTelegram, sender: TelegramSender
+) -> None:
+    card = Reply("Lead " + "long text " * 600, (Choice("Claim", "lead:claim:IDEA-1"),))
+    refs = await sender.send(str(STAFF_GROUP), [card])
+    claimed = Reply(card.text + " Claimed by Sven", (Choice("Close", "lead:close:IDEA-1"),))
+    await sender.replace_sent(str(STAFF_GROUP), refs, claimed)
+    [call] = fake.called("editMessageReplyMarkup")
+    assert len(refs) == 2 and not fake.called("editMessageText")
+    assert call.params["message_id"] == int(refs[-1])
+    keyboard = call.params["reply_markup"]["inline_keyboard"]
+    assert [button["callback_data"] for row in keyboard for button in row] == ["lead:close:IDEA-1"]
+
+
 async def test_failure_reaches_the_outbox_so_it_retries(
     fake: RecordingTelegram, sender: TelegramSender
 ) -> None:

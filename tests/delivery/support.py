@@ -49,6 +49,7 @@ class RecordingSender:
     def __init__(self, name: str = "sender") -> None:
         self.name = name
         self.sent: list[tuple[str, list[Reply]]] = []
+        self.replaced: list[tuple[str, list[str], Reply]] = []
         self._failures = 0
 
     def fail(self, times: int) -> None:
@@ -61,3 +62,6 @@ class RecordingSender:
             raise ConnectionError("platform unavailable")
         self.sent.append((chat_id, list(replies)))
         return [f"{self.name}-{len(self.sent)}"]
+
+    async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
+        self.replaced.append((chat_id, list(refs), reply))

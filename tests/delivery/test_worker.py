@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.delivery.outbox import enqueue, enqueue_replies
 from bot.delivery.worker import DeliveryWorker, backoff
+from bot.leads import find_lead, set_status
 from bot.messages import Reply
 from bot.storage import ChannelIdentity, Member, OutboxMessage
 from tests.conversation import Clock
@@ -182,3 +183,51 @@ async def test_forwarded_questions_are_leads_with_their_own_numbers(
     card = telegram.sent[0][1][0].text
     assert "Weitergeleitete Frage Q-2026-0001" in card
     assert "**Frage:** Gibt es Förderung für Messen in Kanada?" in card
+
+
+async def change_status(app: Any, ref: str, status: str) -> None:
+    async with app.database.transaction() as session:
+        lead = await find_lead(session, ref, lock=True)
+        assert lead is not None
+        await set_status(session, app.services, lead, status, by="office")
+
+
+async def test_a_card_changed_before_it_was_sent_is_sent_then_edited(
+    make_app: Any, clock: Clock
+) -> None:
+    app = await make_app(**TELEGRAM_STAFF)
+    ref = await store_lead(app)
+    telegram = RecordingSender("tg")
+    telegram.fail(1)
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    assert await worker.deliver_due() == 0  # the card failed once: it waits for its retry
+    await change_status(app, ref, "claimed")
+    assert await worker.deliver_due() == 0  # so the change waits too
+    clock.advance(seconds=backoff(1).total_seconds())
+    await worker.deliver_due()
+    clock.advance(seconds=backoff(1).total_seconds())
+    await worker.deliver_due()
+    [(_, [sent])] = telegram.sent
+    [(chat_id, refs, card)] = telegram.replaced
+    assert f"lead:claim:{ref}" in [choice.action for choice in sent.choices]
+    assert (chat_id, refs) == ("-100200300", ["tg-1"])
+    assert [choice.action for choice in card.choices] == [
+        f"lead:contacted:{ref}",
+        f"lead:close:{ref}",
+    ]
+    cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
+    assert [row.status for row in cards] == ["sent", "sent"]
+
+
+async def test_a_card_given_up_on_is_not_edited(make_app: Any, clock: Clock) -> None:
+    app = await make_app(outbox_max_attempts=1, **TELEGRAM_STAFF)
+    ref = await store_lead(app)
+    telegram = RecordingSender("tg")
+    telegram.fail(1)
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    await worker.deliver_due()
+    await change_status(app, ref, "closed")
+    assert await worker.deliver_due() == 1
+    assert telegram.sent == [] and telegram.replaced == []
+    cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
+    assert [row.status for row in cards] == ["failed", "sent"]
