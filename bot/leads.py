@@ -68,14 +68,15 @@ async def create_lead(
     channel: str,
     language: str,
     fields: dict[str, Any],
-    display: Sequence[tuple[str, str]] | None = None,
+    display: Sequence[tuple[str, str, str]] | None = None,
     consent_at: datetime | None = None,
     consent_version: str | None = None,
 ) -> Lead:
     """Store the lead, remember the contact data on the member, queue the staff messages.
 
-    ``display`` is the lead as the office reads it (label, text) in the staff language,
-    frozen at submission; without it the staff templates label the raw fields.
+    ``display`` is the lead as the office reads it (field, label, text) in the staff
+    language, frozen at submission; without it the staff templates label the raw fields.
+    The field names let a member's contact rows be taken out when they are forgotten.
     """
     now = services.clock()
     stored = dict(fields)

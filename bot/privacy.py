@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import registrations
-from bot.settings import Settings
+from bot.delivery.staff import update_staff_cards
 from bot.storage import (
     ChannelIdentity,
     DialogueState,
@@ -26,8 +25,8 @@ from bot.storage import (
     Registration,
     Training,
 )
-from bot.templates import Templates
 from bot.training_notices import TrainingNotices
+from bot.turn import Services
 
 PERSONAL_LEAD_FIELDS = ("organisation", "contact_name", "name", "email", "phone")
 
@@ -125,18 +124,13 @@ def export_json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
 
 
-async def forget(
-    session: AsyncSession,
-    member: Member,
-    *,
-    settings: Settings,
-    templates: Templates,
-    now: datetime,
-) -> Forgotten:
-    """Delete or anonymise the member's personal data in the caller's transaction."""
+async def forget(session: AsyncSession, member: Member, services: Services) -> Forgotten:
+    """Delete or anonymise the member's personal data in the caller's transaction; the
+    cards of their leads in the staff chats are redrawn without it."""
+    now = services.clock()
     result = Forgotten()
     member.forgotten_at = now
-    notices = TrainingNotices(session, settings, templates, now)
+    notices = TrainingNotices(session, services.settings, services.templates, now)
     future = await _all(
         session,
         select(Registration)
@@ -159,10 +153,11 @@ async def forget(
         registration.member_id = None
     result.registrations_kept = len(kept) - len(future)
     for lead in await _all(session, select(Lead).filter_by(member_id=member.id)):
-        lead.fields = {k: v for k, v in lead.fields.items() if k not in PERSONAL_LEAD_FIELDS}
+        lead.fields = _without_personal(lead.fields)
         lead.member_id = None
         lead.updated_at = now
         result.leads_kept.append(lead.ref)
+        await update_staff_cards(session, services, lead)
     unlinked = await session.execute(
         update(QuestionLog).where(QuestionLog.member_id == member.id).values(member_id=None)
     )
@@ -182,6 +177,20 @@ async def forget(
     member.announcements = False
     await session.flush()
     return result
+
+
+def _without_personal(fields: dict[str, Any]) -> dict[str, Any]:
+    """A lead's fields without contact data, in the raw fields and in the office's
+    snapshot; a snapshot without field names cannot be sorted, so it goes whole."""
+    kept = {k: v for k, v in fields.items() if k not in (*PERSONAL_LEAD_FIELDS, "_display")}
+    display = [
+        row
+        for row in fields.get("_display") or []
+        if len(row) == 3 and row[0] not in PERSONAL_LEAD_FIELDS
+    ]
+    if display:
+        kept["_display"] = display
+    return kept
 
 
 def _anonymise_registration(registration: Registration) -> None:

@@ -125,7 +125,7 @@ class Faq:
             channel=turn.incoming.channel,
             language=turn.language,
             fields={"question": log.text or "", "decision": log.decision, "entry": log.entry_id},
-            display=[(label, log.text or "")],
+            display=[("question", label, log.text or "")],
         )
         log.forwarded = True
         return [turn.reply("faq/forwarded", ref=lead.ref)]

@@ -89,12 +89,14 @@ STEPS = (
 )
 
 
-def staff_rows(turn: Turn, form: Form, data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The answers as the office reads them: labels in the staff language."""
+def staff_rows(turn: Turn, form: Form, data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The answers as the office reads them (field, label, text): labels in the staff
+    language."""
     assert turn.services.forms is not None
     staff = dataclasses.replace(turn, language=turn.services.settings.staff_language)
     return [
         (
+            step.name,
             form.block(staff, f"label_{step.name}"),
             turn.services.forms.display(staff, form, step, data.get(step.name)),
         )

@@ -76,12 +76,6 @@ class Privacy:
     async def _forget(self, turn: Turn) -> list[Reply]:
         services = turn.services
         language = turn.language
-        result = await privacy.forget(
-            turn.session,
-            turn.member,
-            settings=services.settings,
-            templates=services.templates,
-            now=turn.now,
-        )
+        result = await privacy.forget(turn.session, turn.member, services)
         text = services.templates.render(language, "privacy/forgotten", result=result)
         return [Reply(text, edit=True)]

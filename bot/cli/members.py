@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import privacy
 from bot.app import App, open_app
 from bot.settings import Settings
-from bot.storage import ChannelIdentity, Member, utcnow
+from bot.storage import ChannelIdentity, Member
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,13 +59,7 @@ def _forget(settings: Settings, args: argparse.Namespace) -> int:
             member = await find(session, args.member)
             if member is None or member.forgotten_at is not None:
                 return _unknown(args.member)
-            result = await privacy.forget(
-                session,
-                member,
-                settings=settings,
-                templates=app.services.templates,
-                now=utcnow(),
-            )
+            result = await privacy.forget(session, member, app.services)
         print(json.dumps({"member": member.id, **vars(result)}, indent=2))
         return 0
 

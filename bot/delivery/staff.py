@@ -42,7 +42,7 @@ PLAIN_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)*\.[a-zA-Z]{2,}$")
 def rows(templates: Templates, language: str, lead: Lead) -> list[tuple[str, str]]:
     """The lead's fields as (label, text): the snapshot taken at submission, else raw."""
     if lead.fields.get("_display"):
-        return [(str(label), str(text)) for label, text in lead.fields["_display"]]
+        return [(str(label), str(text)) for *_, label, text in lead.fields["_display"]]
     shown = []
     for name, value in lead.fields.items():
         if name.startswith("_") or value in (None, "", []):

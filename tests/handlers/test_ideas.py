@@ -67,7 +67,7 @@ async def test_idea_dialogue_stores_lead_and_queues_nothing_without_targets(
     assert lead.fields["regions"] == ["japan"] and lead.fields["funding"] == "funding-zim"
     assert lead.fields["timeline"] == "next_year" and lead.fields["phone"] is None
     assert lead.consent_at is not None and lead.channel == "console"
-    assert ["Technologiefeld", "Lasertechnik"] in lead.fields["_display"]  # staff language de
+    assert ["field", "Technologiefeld", "Lasertechnik"] in lead.fields["_display"]  # staff: de
     assert member is not None and member.organisation == "Photon GmbH"
     assert member.email == "anna@photon.example"
     assert rows == []

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.delivery.worker import DeliveryWorker
 from bot.leads import create_lead
 from bot.registrations import Applicant, book
 from bot.storage import (
@@ -21,6 +22,14 @@ from bot.storage import (
     Training,
 )
 from tests.conversation import Conversation
+from tests.delivery.support import RecordingSender
+
+ANKES_LEAD = {
+    "title": "Laser welding with Rochester",
+    "contact_name": "Anke Meier",
+    "email": "anke@example.org",
+    "organisation": "Anke GmbH",
+}
 
 
 async def add_training(app: App, seats: int = 1) -> Training:
@@ -125,12 +134,8 @@ async def test_forget_deletes_cancels_promotes_and_keeps_leads_anonymous(
             member=member,
             channel="console",
             language="en",
-            fields={
-                "title": "Laser welding with Rochester",
-                "contact_name": "Anke Meier",
-                "email": "anke@example.org",
-                "organisation": "Anke GmbH",
-            },
+            fields=ANKES_LEAD,
+            display=[(name, name.title(), value) for name, value in ANKES_LEAD.items()],
             consent_at=clock.now,
         )
         ref = lead.ref
@@ -143,7 +148,10 @@ async def test_forget_deletes_cancels_promotes_and_keeps_leads_anonymous(
     assert await member_of(app, "anke") is None
     async with app.database.transaction() as session:
         kept = (await session.execute(select(Lead).filter_by(ref=ref))).scalar_one()
-        assert kept.member_id is None and kept.fields == {"title": "Laser welding with Rochester"}
+        assert kept.member_id is None and kept.fields == {
+            "title": "Laser welding with Rochester",
+            "_display": [["title", "Title", "Laser welding with Rochester"]],
+        }
         statuses = dict(
             (await session.execute(select(Registration.name, Registration.status))).all()
         )
@@ -180,3 +188,38 @@ def test_staff_forget_a_member_from_the_command_line(tmp_path: Any) -> None:
     assert json.loads(forgotten.stdout)["identities"] == 1
     again = run("members", "forget", "console:anke", data_dir=tmp_path)
     assert again.returncode == 1 and "no member" in again.stderr
+
+
+async def test_forget_redraws_the_staff_cards_without_the_contact_data(
+    make_app: Any, clock: Any
+) -> None:
+    app = await make_app(staff_telegram_chat_id=-100200300)
+    anke = Conversation(app.assistant, user="anke", locale="en")
+    await anke.say("/start")
+    known = await member_of(app, "anke")
+    assert known is not None
+    async with app.database.transaction() as session:
+        member = await session.get(Member, known.id)
+        assert member is not None
+        await create_lead(
+            session,
+            app.services,
+            kind="idea",
+            member=member,
+            channel="console",
+            language="en",
+            fields=ANKES_LEAD,
+            display=[(name, name.title(), value) for name, value in ANKES_LEAD.items()],
+        )
+    telegram = RecordingSender("tg")
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    await worker.deliver_due()
+    [(_, [card])] = telegram.sent
+    await anke.say("/forget")
+    await anke.press("privacy:forget:yes")
+    await worker.deliver_due()
+    [(chat_id, refs, redrawn)] = telegram.replaced
+    assert "Anke Meier" in card.text and "anke@example.org" in card.text
+    assert (chat_id, refs) == ("-100200300", ["tg-1"])
+    assert "Laser welding with Rochester" in redrawn.text
+    assert "Anke" not in redrawn.text and "anke@example.org" not in redrawn.text
