@@ -2,7 +2,8 @@
 
 Forgetting deletes identities and contact data, cancels future registrations (the waiting
 list moves up), keeps leads and past registrations for the office's records of the funded
-programme without personal data, and unlinks the member's questions.
+programme without personal data (in the database, in the outbox and on the cards in the
+staff chats), and unlinks the member's questions.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import registrations
-from bot.delivery.staff import update_staff_cards
+from bot.delivery.staff import staff_payload, update_staff_cards
 from bot.storage import (
     ChannelIdentity,
     DialogueState,
     Lead,
     Member,
+    OutboxMessage,
     QuestionLog,
     Registration,
     Training,
@@ -152,17 +154,18 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
         _anonymise_registration(registration)
         registration.member_id = None
     result.registrations_kept = len(kept) - len(future)
-    for lead in await _all(session, select(Lead).filter_by(member_id=member.id)):
+    leads = await _all(session, select(Lead).filter_by(member_id=member.id))
+    for lead in leads:
         lead.fields = _without_personal(lead.fields)
         lead.member_id = None
         lead.updated_at = now
         result.leads_kept.append(lead.ref)
-        await update_staff_cards(session, services, lead)
     unlinked = await session.execute(
         update(QuestionLog).where(QuestionLog.member_id == member.id).values(member_id=None)
     )
     result.questions_unlinked = unlinked.rowcount  # type: ignore[attr-defined]
     identities = await _all(session, select(ChannelIdentity).filter_by(member_id=member.id))
+    await _scrub_outbox(session, services, leads, identities)
     for identity in identities:
         await session.execute(
             delete(DialogueState).where(
@@ -177,6 +180,42 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
     member.announcements = False
     await session.flush()
     return result
+
+
+async def _scrub_outbox(
+    session: AsyncSession,
+    services: Services,
+    leads: list[Lead],
+    identities: list[ChannelIdentity],
+) -> None:
+    """The outbox's copies of the member's data. Messages to them go, sent or not. Their
+    leads' messages to the office are redrawn without it while they wait (or failed and may
+    be retried), emptied once sent (the platform's reference stays, so the card can change),
+    and the cards already in the staff chats are redrawn."""
+    payload = OutboxMessage.payload
+    for identity in identities:
+        await session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.target == "member",
+                payload["channel"].as_string() == identity.channel,
+                payload["user_id"].as_string() == identity.user_id,
+            )
+        )
+    for lead in leads:
+        rows = await _all(
+            session,
+            select(OutboxMessage).where(
+                OutboxMessage.key.startswith(f"lead:{lead.ref}:"), OutboxMessage.target != "member"
+            ),
+        )
+        for row in rows:
+            if row.status == "sent":
+                row.payload = {}
+            else:
+                redrawn = staff_payload(services.templates, services.settings, lead, row.target)
+                replaces = row.payload.get("replaces")
+                row.payload = {**redrawn, "replaces": replaces} if replaces else redrawn
+        await update_staff_cards(session, services, lead)
 
 
 def _without_personal(fields: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery.worker import DeliveryWorker
-from bot.leads import create_lead
+from bot.leads import create_lead, set_status
 from bot.registrations import Applicant, book
 from bot.storage import (
     ChannelIdentity,
@@ -21,6 +21,7 @@ from bot.storage import (
     Registration,
     Training,
 )
+from tests.channels.test_telegram_webhook import free_port
 from tests.conversation import Conversation
 from tests.delivery.support import RecordingSender
 
@@ -190,10 +191,16 @@ def test_staff_forget_a_member_from_the_command_line(tmp_path: Any) -> None:
     assert again.returncode == 1 and "no member" in again.stderr
 
 
-async def test_forget_redraws_the_staff_cards_without_the_contact_data(
+async def test_forget_redraws_the_staff_cards_and_scrubs_the_outbox(
     make_app: Any, clock: Any
 ) -> None:
-    app = await make_app(staff_telegram_chat_id=-100200300)
+    app = await make_app(
+        staff_telegram_chat_id=-100200300,
+        office_email="office@optonet.example",
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),  # nobody listens: the e-mail waits for its retry
+        smtp_starttls=False,
+    )
     anke = Conversation(app.assistant, user="anke", locale="en")
     await anke.say("/start")
     known = await member_of(app, "anke")
@@ -201,7 +208,7 @@ async def test_forget_redraws_the_staff_cards_without_the_contact_data(
     async with app.database.transaction() as session:
         member = await session.get(Member, known.id)
         assert member is not None
-        await create_lead(
+        lead = await create_lead(
             session,
             app.services,
             kind="idea",
@@ -211,15 +218,28 @@ async def test_forget_redraws_the_staff_cards_without_the_contact_data(
             fields=ANKES_LEAD,
             display=[(name, name.title(), value) for name, value in ANKES_LEAD.items()],
         )
+        await set_status(session, app.services, lead, "claimed", by="Sven")  # tells Anke
+        ref = lead.ref
     telegram = RecordingSender("tg")
     worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
     await worker.deliver_due()
     [(_, [card])] = telegram.sent
     await anke.say("/forget")
     await anke.press("privacy:forget:yes")
+    rows = {row.key: row for row in await outbox_rows(app)}
     await worker.deliver_due()
-    [(chat_id, refs, redrawn)] = telegram.replaced
-    assert "Anke Meier" in card.text and "anke@example.org" in card.text
+    [(_, _, claimed), (chat_id, refs, redrawn)] = telegram.replaced
+    assert "Anke Meier" in card.text and "Anke Meier" in claimed.text and "anke@example.org" in card.text
     assert (chat_id, refs) == ("-100200300", ["tg-1"])
     assert "Laser welding with Rochester" in redrawn.text
     assert "Anke" not in redrawn.text and "anke@example.org" not in redrawn.text
+    assert not [key for key, row in rows.items() if row.target == "member"]  # "claimed" gone
+    sent_card, mail = rows[f"lead:{ref}:telegram"], rows[f"lead:{ref}:email"]
+    assert sent_card.payload == {} and sent_card.external_ref == "tg-1"
+    assert mail.status == "pending" and "Laser welding" in mail.payload["text"]
+    assert "Anke" not in json.dumps(mail.payload) and "anke@" not in json.dumps(mail.payload)
+
+
+async def outbox_rows(app: App) -> list[OutboxMessage]:
+    async with app.database.transaction() as session:
+        return list((await session.execute(select(OutboxMessage))).scalars())
