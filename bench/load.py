@@ -236,10 +236,14 @@ class Run:
 
 
 def _brief(summary: dict[str, Any]) -> str:
+    """One line per phase; the errors by kind, since only the median run's are kept."""
+    errors = summary["errors"]
+    kinds = "; ".join(f"{kind} ×{count}" for kind, count in errors.items())
     return (
         f"{summary['updates_per_s']} updates/s, reply p50/p99 "
         f"{summary['reply_ms']['p50']}/{summary['reply_ms']['p99']} ms, ack p99 "
-        f"{summary['slack_ack_ms']['p99']} ms, errors {sum(summary['errors'].values())}"
+        f"{summary['slack_ack_ms']['p99']} ms, errors {sum(errors.values())}"
+        + (f" ({kinds})" if kinds else "")
     )
 
 
