@@ -3,6 +3,8 @@
 - question texts are anonymised after ``question_retention_days`` (the decision and the
   matched entry stay, for the office's statistics);
 - dialogue state idle longer than ``dialogue_expiry_days`` is removed;
+- the outbox's copies of sent messages are emptied after ``outbox_retention_days`` (the
+  platform's reference stays, so a lead's card can still change);
 - event ids are kept for a week, long past any platform's redelivery.
 """
 
@@ -13,11 +15,11 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import String, cast, delete, update
 
 from bot.periodic import every
 from bot.settings import Settings
-from bot.storage import Database, DialogueState, ProcessedEvent, QuestionLog
+from bot.storage import Database, DialogueState, OutboxMessage, ProcessedEvent, QuestionLog
 from bot.turn import Services
 
 log = logging.getLogger(__name__)
@@ -30,11 +32,13 @@ class Cleaned:
     questions_anonymised: int
     dialogues_removed: int
     event_ids_removed: int
+    outbox_emptied: int
 
 
 async def clean_up(database: Database, settings: Settings, now: datetime) -> Cleaned:
     questions_before = now - timedelta(days=settings.question_retention_days)
     dialogues_before = now - timedelta(days=settings.dialogue_expiry_days)
+    sent_before = now - timedelta(days=settings.outbox_retention_days)
     async with database.transaction() as session:
         questions = await session.execute(
             update(QuestionLog)
@@ -47,7 +51,17 @@ async def clean_up(database: Database, settings: Settings, now: datetime) -> Cle
         events = await session.execute(
             delete(ProcessedEvent).where(ProcessedEvent.created_at < now - EVENT_IDS_KEPT)
         )
-    cleaned = Cleaned(questions.rowcount, dialogues.rowcount, events.rowcount)  # type: ignore[attr-defined]
+        outbox = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "sent",
+                OutboxMessage.sent_at < sent_before,
+                cast(OutboxMessage.payload, String) != "{}",
+            )
+            .values(payload={})
+        )
+    results = (questions, dialogues, events, outbox)
+    cleaned = Cleaned(*(result.rowcount for result in results))  # type: ignore[attr-defined]
     if any(vars(cleaned).values()):
         log.info("retention: %s", cleaned)
     return cleaned

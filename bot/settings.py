@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     dialogue_expiry_days: int = Field(default=7, ge=1)
     reminder_hours: float = Field(default=24, gt=0)
     question_retention_days: int = Field(default=90, ge=1)
+    outbox_retention_days: int = Field(default=30, ge=1)
+    """Copies of sent messages are emptied after this; the platform's reference stays."""
     rate_limit_per_minute: int = Field(default=20, ge=1)
 
     http_host: str = "0.0.0.0"

@@ -50,6 +50,7 @@ class Privacy:
             answer=answer,
             question_days=settings.question_retention_days,
             dialogue_days=settings.dialogue_expiry_days,
+            outbox_days=settings.outbox_retention_days,
             choices=[
                 turn.choice("privacy/button_mydata", "privacy:mydata"),
                 turn.choice("privacy/button_forget", "privacy:forget"),

@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import App
+from bot.delivery.outbox import enqueue
 from bot.retention import clean_up
-from bot.storage import DialogueState, ProcessedEvent, QuestionLog
+from bot.storage import DialogueState, OutboxMessage, ProcessedEvent, QuestionLog
 from tests.conversation import Conversation
+
+PAYLOAD = {"channel": "telegram", "chat_id": "-100", "replies": [{"text": "Anke Meier"}]}
 
 
 async def test_old_question_texts_dialogues_and_event_ids_go(db_app: App, clock: Any) -> None:
@@ -47,3 +50,34 @@ async def test_old_question_texts_dialogues_and_event_ids_go(db_app: App, clock:
     assert users == ["member-2"] and len(events) == 1
     again = await clean_up(db_app.database, settings, clock.now)
     assert again.questions_anonymised == again.dialogues_removed == again.event_ids_removed == 0
+
+
+async def test_sent_messages_keep_their_reference_but_not_their_copy(
+    db_app: App, clock: Any
+) -> None:
+    days = db_app.settings.outbox_retention_days
+    async with db_app.database.transaction() as session:
+        for key, status, age_days in (
+            ("old-sent", "sent", days + 1),
+            ("new-sent", "sent", days - 1),
+            ("old-failed", "failed", days + 1),
+        ):
+            await enqueue(session, key=key, target="telegram", kind="notice", payload=PAYLOAD)
+            row = (await session.execute(select(OutboxMessage).filter_by(key=key))).scalar_one()
+            row.status, row.external_ref = status, f"ref-{key}"
+            row.sent_at = clock.now - timedelta(days=age_days) if status == "sent" else None
+
+    cleaned = await clean_up(db_app.database, db_app.settings, clock.now)
+    again = await clean_up(db_app.database, db_app.settings, clock.now)
+
+    async with db_app.database.transaction() as session:
+        rows = {
+            row.key: (row.payload, row.external_ref)
+            for row in (await session.execute(select(OutboxMessage))).scalars()
+        }
+    assert cleaned.outbox_emptied == 1 and again.outbox_emptied == 0
+    assert rows == {
+        "old-sent": ({}, "ref-old-sent"),
+        "new-sent": (PAYLOAD, "ref-new-sent"),
+        "old-failed": (PAYLOAD, "ref-old-failed"),  # still to be looked at, and retried
+    }
