@@ -30,6 +30,21 @@ async def reset_postgres(url: str) -> None:
     await engine.dispose()
 
 
+async def drop_connections(url: str) -> int:
+    """What a PostgreSQL restart does to a pool: every other session of the database is
+    terminated; returns how many were."""
+    killer = create_async_engine(url)
+    async with killer.begin() as connection:
+        killed = await connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await killer.dispose()
+    return int(killed)
+
+
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """Every backend the run has: tests using this fixture are the storage contract."""

@@ -7,14 +7,14 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 from bot.app import App
 from bot.messages import Reply
 from bot.routing import Router
 from bot.storage import ChannelIdentity, Member, ProcessedEvent
 from bot.turn import Turn
+from tests.conftest import drop_connections
 from tests.conversation import Conversation
 
 
@@ -143,16 +143,7 @@ async def test_a_turn_survives_the_database_dropping_its_connections(
         pytest.skip("an SQLite file has no server connection to lose")
     chat = Conversation(db_app.assistant, locale="en")
     await chat.say("/start")
-    killer = create_async_engine(database_url)
-    async with killer.begin() as connection:
-        killed = await connection.scalar(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        )
-    await killer.dispose()
-    assert killed >= 1
+    assert await drop_connections(database_url) >= 1
     with caplog.at_level(logging.WARNING):
         await chat.say("/help")
     assert "How we work together" in chat.text

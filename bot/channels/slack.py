@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import language
 from bot.app import App
@@ -41,6 +42,8 @@ from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member
 from bot.storage.dialogues import Dialogue
 from bot.turn import Turn
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -355,11 +358,14 @@ class SlackChannel:
             if event.get("tab", "home") != "home" or not event.get("user"):
                 return
             user = event["user"]
-            async with self._context(user) as turn:
+
+            async def draw(turn: Turn) -> dict[str, Any]:
                 content = await home(turn)
                 form = self._form(IDEA_FORM)
                 modal = turn.choice("slack/button_idea", form.name) if form else None
-            view = blocks.home_view(content.markdown, content.choices, modal)
+                return blocks.home_view(content.markdown, content.choices, modal)
+
+            view = await self._drawn(user, draw)
             await self.client.views_publish(user_id=user, view=view)
 
     async def _on_modal_button(
@@ -377,15 +383,17 @@ class SlackChannel:
     async def _open_modal(self, body: dict[str, Any], name: str) -> None:
         user = body["user"]["id"]
         form = self._form(name)
-        async with self._context(user) as turn:
+
+        async def draw(turn: Turn) -> dict[str, Any] | Reply:
             if form is None:
-                unavailable = turn.reply("slack/modal_unavailable")
-            else:
-                view = blocks.form_modal(turn, form, self._modal_texts(turn))
-        if form is None:
-            await self.sender.post(await self.sender.dm(user), [unavailable])
+                return turn.reply("slack/modal_unavailable")
+            return blocks.form_modal(turn, form, self._modal_texts(turn))
+
+        drawn = await self._drawn(user, draw)
+        if isinstance(drawn, Reply):
+            await self.sender.post(await self.sender.dm(user), [drawn])
             return
-        await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+        await self.client.views_open(trigger_id=body["trigger_id"], view=drawn)
 
     async def _on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Checked before the ack, so problems show in the modal; then stored like the
@@ -396,10 +404,13 @@ class SlackChannel:
             await ack()
             return
         answers = blocks.form_answers(form, view)
-        async with self._context(user) as turn:
+
+        async def check(turn: Turn) -> dict[str, str]:
             forms = turn.services.forms
             assert forms is not None
-            _, problems = forms.check(turn, form, answers)
+            return forms.check(turn, form, answers)[1]
+
+        problems = await self._drawn(user, check)
         if problems:
             errors = {step: to_plain(text) for step, text in problems.items()}
             await ack(response_action="errors", errors=errors)
@@ -456,16 +467,17 @@ class SlackChannel:
         self._profiles[user] = profile
         return profile
 
-    @asynccontextmanager
-    async def _context(self, user: str) -> AsyncIterator[Turn]:
-        """A turn for drawing a modal or the home tab and checking a modal's answers.
+    async def _drawn(self, user: str, draw: Callable[[Turn], Awaitable[T]]) -> T:
+        """``draw`` with a turn for drawing a modal or the home tab or checking a modal's
+        answers, run again once if the database connection was lost.
 
         Nothing is written: a member who never wrote gets an unsaved member, and the
         dialogue state is a blank one, so a running chat dialogue is left as it is.
         """
         profile = await self._profile(user)
         services = self.app.services
-        async with services.database.transaction() as session:
+
+        async def work(session: AsyncSession) -> T:
             query = (
                 select(ChannelIdentity)
                 .filter_by(channel=CHANNEL, user_id=user)
@@ -487,8 +499,9 @@ class SlackChannel:
                 previous=member.language,
                 default=services.settings.default_language,
             )
-            state = Dialogue()
             incoming = Incoming(
                 channel=CHANNEL, user_id=user, chat_id=user, event_id="", locale=profile.locale
             )
-            yield Turn(incoming, session, member, identity, state, lang, services)
+            return await draw(Turn(incoming, session, member, identity, Dialogue(), lang, services))
+
+        return await services.database.run(work)

@@ -4,6 +4,7 @@ with its calendar file."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.channels.slack_support import (
     submission,
     workspace,
 )
+from tests.conftest import drop_connections
 from tests.trainings_catalogue import sync_catalogue
 
 JAPAN = "japan-business-2027-01"
@@ -210,6 +212,23 @@ async def test_home_lists_the_members_trainings_and_open_ideas(slack: Workspace)
     await slack.press_home("tr:mine")
     [mine] = await slack.posted(before)
     assert mine.params["channel"] == DM and "Business culture Japan" in text_of(mine)
+
+
+async def test_the_home_tab_survives_the_database_dropping_its_connections(
+    make_app: Callable[..., Any], database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("an SQLite file has no server connection to lose")
+    async with workspace(make_app, database_url=database_url) as slack:
+        await slack.dm("/start")  # the pool holds a connection now
+        assert await drop_connections(database_url) >= 1
+        with caplog.at_level(logging.WARNING):
+            await slack.event(fixture("event_app_home_opened")["event"])
+            [published] = await slack.fake.wait_for("views.publish")
+            await slack.channel.idle()
+    assert published.params["user_id"] == MEMBER
+    assert any("connection lost" in record.getMessage() for record in caplog.records)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 async def test_faq_answer_in_the_dm_with_feedback_buttons(slack: Workspace) -> None:
