@@ -117,12 +117,12 @@ class SlackSender:
             messages, refs = messages[-1:], refs[-1:]
         for ref, message in zip(refs, messages, strict=True):
             channel, _, ts = ref.partition(":")
-            await self.client.chat_update(
-                channel=channel, ts=ts, text=message.text, blocks=message.blocks
-            )
+            await self._update(channel, ts, message)
 
     async def replace(self, channel: str, ts: str, reply: Reply) -> None:
-        message = blocks.messages(reply)[0]
+        await self._update(channel, ts, blocks.messages(reply)[0])
+
+    async def _update(self, channel: str, ts: str, message: blocks.Message) -> None:
         await self.client.chat_update(
             channel=channel, ts=ts, text=message.text, blocks=message.blocks
         )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, CallbackQuery, Message, Update, User
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
@@ -257,7 +257,7 @@ class TelegramChannel:
         elif reading.kind in ("text_only", "edited"):
             assert reading.user is not None and reading.chat_id is not None
             event_id = str(update.update_id)
-            lang = await self._language_of(reading.user, event_id=event_id)
+            lang = await self._note_language(reading.user, event_id)
             if lang is None:
                 log.info("event %s/%s seen before", CHANNEL, event_id)
                 return
@@ -265,8 +265,8 @@ class TelegramChannel:
             await self.sender.deliver(reading.chat_id, [Reply(text)])
         elif update.callback_query is not None:  # a button without data: nothing to do
             assert reading.user is not None
-            lang = await self._language_of(reading.user)
-            assert lang is not None
+            user = reading.user
+            lang = await self.app.database.run(lambda session: self._language_of(session, user))
             text = self.app.services.templates.render(lang, "telegram/stale")
             await _answer(update.callback_query, text)
 
@@ -300,24 +300,26 @@ class TelegramChannel:
             await self.sender.clear_keyboard(chat_id, pressed.message_id)
         await self.sender.deliver(chat_id, rest)
 
-    async def _language_of(self, user: User, *, event_id: str | None = None) -> str | None:
-        """The member's language for a note the Assistant does not write. With an event
-        id, the event is recorded too, and None means it had its note already."""
+    async def _note_language(self, user: User, event_id: str) -> str | None:
+        """The language of a note the Assistant does not write, with the update recorded
+        in the same transaction; None when this update had its note already."""
 
-        async def read(session: AsyncSession) -> tuple[bool, Row[Any] | None]:
+        async def read(session: AsyncSession) -> str | None:
             now = self.app.services.clock()
-            if event_id is not None and not await record_event(session, CHANNEL, event_id, now):
-                return False, None
-            return True, (await session.execute(query)).first()
+            if not await record_event(session, CHANNEL, event_id, now):
+                return None
+            return await self._language_of(session, user)
 
+        return await self.app.database.run(read)
+
+    async def _language_of(self, session: AsyncSession, user: User) -> str:
+        """The member's language, for the notes the Assistant does not write."""
         query = (
             select(Member.language, Member.language_explicit)
             .join(ChannelIdentity, ChannelIdentity.member_id == Member.id)
             .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.user_id == str(user.id))
         )
-        fresh, row = await self.app.database.run(read)
-        if not fresh:
-            return None
+        row = (await session.execute(query)).first()
         chosen, explicit = row if row is not None else (None, False)
         return language.pick(
             explicit=chosen if explicit else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -148,10 +148,12 @@ async def enqueue_for_staff(
     key: str,
     kind: str,
     due: datetime,
+    targets: Sequence[str] | None = None,
 ) -> list[str]:
-    """One outbox row per configured target, keyed ``<key>:<target>``: a repeat is a no-op."""
+    """One outbox row per configured target (or per one of ``targets``), keyed
+    ``<key>:<target>``: a repeat is a no-op."""
     queued = []
-    for target in settings.staff_targets():
+    for target in settings.staff_targets() if targets is None else targets:
         if await enqueue(
             session,
             key=f"{key}:{target}",
@@ -173,21 +175,19 @@ async def update_staff_cards(
     Each update is a row of its own, which the worker turns into an edit of the card's
     message (``replaces``) once that was sent.
     """
-    settings, queued = services.settings, []
-    for target in settings.staff_targets():
-        if target not in CHAT_CARDS or target == updated_in:
-            continue
-        payload = staff_payload(services.templates, settings, lead, target)
-        if await enqueue(
-            session,
-            key=f"lead:{lead.ref}:{target}:{lead.status}:{secrets.token_hex(4)}",
-            target=target,
-            kind="lead_card",
-            payload={**payload, "replaces": f"lead:{lead.ref}:{target}"},
-            due=services.clock(),
-        ):
-            queued.append(target)
-    return queued
+    settings = services.settings
+    return await enqueue_for_staff(
+        session,
+        settings,
+        lambda target: {
+            **staff_payload(services.templates, settings, lead, target),
+            "replaces": f"lead:{lead.ref}:{target}",
+        },
+        key=f"lead:{lead.ref}:{lead.status}:{secrets.token_hex(4)}",
+        kind="lead_card",
+        due=services.clock(),
+        targets=[t for t in settings.staff_targets() if t in CHAT_CARDS and t != updated_in],
+    )
 
 
 async def notify_staff(session: AsyncSession, services: Services, lead: Lead) -> list[str]:
