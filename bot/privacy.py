@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import registrations
+from bot.delivery.outbox import FINISHED
 from bot.delivery.staff import staff_payload, update_staff_cards
 from bot.storage import (
     ChannelIdentity,
@@ -209,7 +210,7 @@ async def _scrub_outbox(
             ),
         )
         for row in rows:
-            if row.status == "sent":
+            if row.status in FINISHED:
                 row.payload = {}
             else:
                 redrawn = staff_payload(services.templates, services.settings, lead, row.target)

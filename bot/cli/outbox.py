@@ -9,6 +9,7 @@ import sys
 from sqlalchemy import select
 
 from bot.app import open_app
+from bot.delivery.outbox import FINISHED
 from bot.settings import Settings
 from bot.storage import OutboxMessage, utcnow
 
@@ -22,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     actions = command.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="pending and failed messages (default)")
     listing.add_argument(
-        "--status", choices=["pending", "failed", "sent", "all"], help="only these"
+        "--status", choices=["pending", "failed", "sent", "superseded", "all"], help="only these"
     )
     listing.set_defaults(run=run_list)
     retry = actions.add_parser("retry", help="queue failed messages again")
@@ -47,12 +48,12 @@ def run_list(settings: Settings, args: argparse.Namespace) -> int:
     if not rows:
         print("outbox: nothing " + ("waiting or failed" if args.status is None else args.status))
         return 0
-    print(f"{'ID':>5}  {'STATUS':<8} {'TRIES':>5}  {'TARGET':<8} {'NEXT TRY':<16}  KEY / ERROR")
+    print(f"{'ID':>5}  {'STATUS':<10} {'TRIES':>5}  {'TARGET':<8} {'NEXT TRY':<16}  KEY / ERROR")
     for row in rows:
         when = row.next_attempt_at.strftime("%Y-%m-%d %H:%M") if row.status == "pending" else ""
         error = f"  ({row.last_error.splitlines()[0][:80]})" if row.last_error else ""
         print(
-            f"{row.id:>5}  {row.status:<8} {row.attempts:>5}  {row.target:<8} {when:<16}  "
+            f"{row.id:>5}  {row.status:<10} {row.attempts:>5}  {row.target:<8} {when:<16}  "
             f"{row.key}{error}"
         )
     return 0
@@ -65,7 +66,7 @@ async def _retry(settings: Settings, row_id: int | None) -> int:
             query = select(OutboxMessage).where(OutboxMessage.id == row_id)
         rows = list((await session.execute(query)).scalars())
         for row in rows:
-            if row.status == "sent":
+            if row.status in FINISHED:
                 continue
             row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
         return sum(row.status == "pending" for row in rows)

@@ -18,6 +18,10 @@ from bot.messages import Attachment, Choice, Reply
 from bot.storage import ChannelIdentity, OutboxMessage, utcnow
 from bot.storage.database import upsert_insert
 
+FINISHED = ("sent", "superseded")
+"""The statuses of rows that are not sent (again); a superseded edit was overtaken by a
+later edit of the same message."""
+
 
 async def enqueue(
     session: AsyncSession,

@@ -6,6 +6,10 @@ with ``FOR UPDATE SKIP LOCKED``, SQLite because its writers are serialised. Succ
 it sent; failure schedules the next attempt with exponential backoff, or marks it failed
 after ``outbox_max_attempts``. A worker that dies mid-send leaves the row to be retried
 when the lease ends: a message may then arrive twice, never not at all.
+
+Edits of a staff card go out in the order they were made: one waits while an earlier edit
+of the same card is on its way, and one that a later edit follows is *superseded* without
+being sent, so a slow retry or a second worker cannot put an old status back on the card.
 """
 
 from __future__ import annotations
@@ -35,7 +39,22 @@ CHAT_TARGETS = ("slack", "telegram", "member")
 
 
 class NotSentYet(Exception):
-    """A change to a message that is still waiting in the outbox itself: retried later."""
+    """A change to a message that, or an earlier change to which, still waits in the
+    outbox: retried later."""
+
+
+async def _other_edits(session: AsyncSession, row: OutboxMessage) -> list[OutboxMessage]:
+    """The other rows that edit the card ``row`` edits. Their keys start with the card's
+    lead (``lead:<ref>:``); ids give their order, since a lead's status changes hold its
+    row lock while they queue their edits."""
+    lead = row.payload["replaces"].rpartition(":")[0] + ":"
+    query = select(OutboxMessage).where(
+        OutboxMessage.key.startswith(lead, autoescape=True),
+        OutboxMessage.kind == row.kind,
+        OutboxMessage.target == row.target,
+        OutboxMessage.id != row.id,
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def _sent_refs(session: AsyncSession, key: str) -> list[str] | None:
@@ -127,7 +146,15 @@ class DeliveryWorker:
                 return 0
             target, payload, attempts = row.target, dict(row.payload), row.attempts
             if "replaces" in payload:
-                payload["refs"] = await _sent_refs(session, payload["replaces"])
+                others = await _other_edits(session, row)
+                if any(other.id > row_id for other in others):
+                    row.status, row.payload, row.sent_at = "superseded", {}, self.clock()
+                    log.info("outbox %s superseded by a later edit of its card", row_id)
+                    return 0
+                earlier_on_its_way = any(other.status == "pending" for other in others)
+                payload["refs"] = (
+                    None if earlier_on_its_way else await _sent_refs(session, payload["replaces"])
+                )
         try:
             reference = await self._send(target, payload)
         except Exception as error:  # any failure is retried; the row keeps the reason
@@ -158,7 +185,7 @@ class DeliveryWorker:
         """A changed staff card: edited in place once the card itself was sent."""
         refs = payload["refs"]
         if refs is None:
-            raise NotSentYet(f"{payload['replaces']} is not sent yet")
+            raise NotSentYet(f"{payload['replaces']} or an earlier edit of it is not sent yet")
         if refs:
             [reply] = replies_from_payload(payload)
             await self.senders[channel].replace_sent(str(payload["chat_id"]), refs, reply)

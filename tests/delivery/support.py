@@ -44,7 +44,7 @@ async def store_lead(
 
 
 class RecordingSender:
-    """A Sender that keeps what it sent; ``fail(n)`` raises on the next n sends."""
+    """A Sender that keeps what it sent; ``fail(n)`` raises on the next n sends or edits."""
 
     def __init__(self, name: str = "sender") -> None:
         self.name = name
@@ -56,12 +56,16 @@ class RecordingSender:
         self._failures = times
 
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
-        await asyncio.sleep(0)  # let a concurrent worker run in between
-        if self._failures:
-            self._failures -= 1
-            raise ConnectionError("platform unavailable")
+        await self._reach_platform()
         self.sent.append((chat_id, list(replies)))
         return [f"{self.name}-{len(self.sent)}"]
 
     async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
+        await self._reach_platform()
         self.replaced.append((chat_id, list(refs), reply))
+
+    async def _reach_platform(self) -> None:
+        await asyncio.sleep(0)  # let a concurrent worker run in between
+        if self._failures:
+            self._failures -= 1
+            raise ConnectionError("platform unavailable")

@@ -231,3 +231,56 @@ async def test_a_card_given_up_on_is_not_edited(make_app: Any, clock: Clock) -> 
     assert telegram.sent == [] and telegram.replaced == []
     cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
     assert [row.status for row in cards] == ["failed", "sent"]
+
+
+def buttons(card: Reply) -> list[str]:
+    return [choice.action.split(":")[1] for choice in card.choices]
+
+
+async def test_an_edit_that_failed_gives_way_to_a_later_one(make_app: Any, clock: Clock) -> None:
+    app = await make_app(**TELEGRAM_STAFF)
+    ref = await store_lead(app)
+    telegram = RecordingSender("tg")
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    assert await worker.deliver_due() == 1
+    await change_status(app, ref, "claimed")
+    telegram.fail(1)
+    assert await worker.deliver_due() == 0  # the edit to "claimed" failed: retried later
+    await change_status(app, ref, "contacted")
+    assert await worker.deliver_due() == 0  # so the edit to "contacted" waits behind it
+    assert telegram.replaced == []
+    clock.advance(seconds=backoff(1).total_seconds())
+    assert await worker.deliver_due() == 1
+    clock.advance(hours=5)
+    assert await worker.deliver_due() == 0
+    [(_, refs, card)] = telegram.replaced
+    assert refs == ["tg-1"] and buttons(card) == ["close"]
+    cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
+    assert [row.status for row in cards] == ["sent", "superseded", "sent"]
+    assert cards[1].payload == {}
+
+
+async def test_two_workers_put_the_latest_status_on_the_card(
+    make_app: Any, database_url: str, clock: Clock
+) -> None:
+    app = await make_app(database_url=database_url, **TELEGRAM_STAFF)
+    ref = await store_lead(app)
+    first = DeliveryWorker(
+        app.database, app.settings, {"telegram": RecordingSender("tg")}, clock=clock
+    )
+    assert await first.deliver_due() == 1
+    for status in ("claimed", "contacted", "closed"):
+        await change_status(app, ref, status)
+    second = await make_app(database_url=database_url, **TELEGRAM_STAFF)
+    senders = [RecordingSender("a"), RecordingSender("b")]
+    workers = [
+        DeliveryWorker(each.database, each.settings, {"telegram": sender}, clock=clock, batch=1)
+        for each, sender in zip((app, second), senders, strict=True)
+    ]
+    for _ in range(3):
+        await asyncio.gather(*(worker.deliver_due() for worker in workers))
+        clock.advance(hours=3)
+    [(_, refs, card)] = [edit for sender in senders for edit in sender.replaced]
+    assert refs == ["tg-1"] and buttons(card) == []
+    cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
+    assert [row.status for row in cards] == ["sent", "superseded", "superseded", "sent"]
