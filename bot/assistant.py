@@ -132,11 +132,11 @@ class Assistant:
     async def _turn(self, session: AsyncSession, incoming: Incoming, state: Dialogue) -> Turn:
         identity = await self._identity(session, incoming)
         member = identity.member
-        chosen = language.pick(
-            explicit=member.language if member.language_explicit else None,
+        chosen = language.for_member(
+            member.language,
+            member.language_explicit,
             locale=incoming.locale or identity.locale,
             text=incoming.text,
-            previous=member.language,
             default=self.services.settings.default_language,
         )
         if member.language != chosen:  # an unchanged object stays clean: no flush per query

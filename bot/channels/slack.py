@@ -492,11 +492,11 @@ class SlackChannel:
                 identity = ChannelIdentity(
                     channel=CHANNEL, user_id=user, chat_id=user, member=member
                 )
-            lang = language.pick(
-                explicit=member.language if member.language_explicit else None,
+            lang = language.for_member(
+                member.language,
+                member.language_explicit,
                 locale=profile.locale or identity.locale,
                 text=None,
-                previous=member.language,
                 default=services.settings.default_language,
             )
             incoming = Incoming(

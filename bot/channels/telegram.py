@@ -319,13 +319,12 @@ class TelegramChannel:
             .join(ChannelIdentity, ChannelIdentity.member_id == Member.id)
             .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.user_id == str(user.id))
         )
-        row = (await session.execute(query)).first()
-        chosen, explicit = row if row is not None else (None, False)
-        return language.pick(
-            explicit=chosen if explicit else None,
+        stored, explicit = (await session.execute(query)).first() or (None, False)
+        return language.for_member(
+            stored,
+            explicit,
             locale=user.language_code,
             text=None,
-            previous=chosen,
             default=self.settings.default_language,
         )
 
