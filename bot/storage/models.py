@@ -200,9 +200,8 @@ class OutboxMessage(Base):
     target: Mapped[str] = mapped_column(String(20))  # slack | telegram | email | member
     kind: Mapped[str] = mapped_column(String(30))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(
-        String(10), default="pending"
-    )  # pending|sent|failed|superseded
+    # pending | sent | failed | superseded (an edit overtaken by a later one, not sent)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     external_ref: Mapped[str | None] = mapped_column(String(200))
