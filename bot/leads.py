@@ -127,7 +127,8 @@ async def set_status(
     """Move the lead forward (``force``: any way); False when it is there already.
 
     The member is told when it is claimed and when it is closed; the cards in the staff
-    chats show the new status, but the one in ``updated_in``, which the caller updates.
+    chats show the new status (the caller edits the one in ``updated_in`` itself, see
+    :func:`~bot.delivery.staff.update_staff_cards`).
     """
     if status not in STATUSES:
         raise LeadError("unknown_status", lead)

@@ -16,13 +16,14 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue, replies_to_json
 from bot.markdown import to_html, to_plain
 from bot.messages import Choice, Reply
 from bot.settings import Settings
-from bot.storage import Lead
+from bot.storage import Lead, OutboxMessage
 from bot.templates import Templates
 from bot.turn import Services
 
@@ -35,6 +36,8 @@ BUTTONS = {
 VERB_STATUS = {"claim": "claimed", "contacted": "contacted", "close": "closed"}
 CHAT_CARDS = ("slack", "telegram")
 """The staff targets whose card can change after it was sent (an e-mail cannot)."""
+CARD_EDIT = "lead_card"
+"""The kind of the outbox rows that edit a card already sent."""
 PLAIN_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)*\.[a-zA-Z]{2,}$")
 """Only addresses this plain become a mailto link; anything else is shown as text."""
 
@@ -169,13 +172,21 @@ async def enqueue_for_staff(
 async def update_staff_cards(
     session: AsyncSession, services: Services, lead: Lead, *, updated_in: str | None = None
 ) -> list[str]:
-    """After a status change, the card in every staff chat shows it, but in the one the
-    button was pressed in (``updated_in``), whose channel edits the pressed card itself.
+    """After a status change, the card in every staff chat shows it.
 
     Each update is a row of its own, which the worker turns into an edit of the card's
-    message (``replaces``) once that was sent.
+    message (``replaces``) once that was sent, in the order the edits were made. The chat
+    the button was pressed in (``updated_in``) has its card edited by its channel at once
+    and gets a row only while an earlier edit of that card still waits: that one may land
+    after the channel's edit, and the row puts the new status back on top.
     """
     settings = services.settings
+    targets = [
+        target
+        for target in settings.staff_targets()
+        if target in CHAT_CARDS
+        and (target != updated_in or await _edit_waiting(session, lead, target))
+    ]
     return await enqueue_for_staff(
         session,
         settings,
@@ -184,10 +195,20 @@ async def update_staff_cards(
             "replaces": f"lead:{lead.ref}:{target}",
         },
         key=f"lead:{lead.ref}:{lead.status}:{secrets.token_hex(4)}",
-        kind="lead_card",
+        kind=CARD_EDIT,
         due=services.clock(),
-        targets=[t for t in settings.staff_targets() if t in CHAT_CARDS and t != updated_in],
+        targets=targets,
     )
+
+
+async def _edit_waiting(session: AsyncSession, lead: Lead, target: str) -> bool:
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.key.startswith(f"lead:{lead.ref}:", autoescape=True),
+        OutboxMessage.kind == CARD_EDIT,
+        OutboxMessage.target == target,
+        OutboxMessage.status == "pending",
+    )
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 async def notify_staff(session: AsyncSession, services: Services, lead: Lead) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.delivery.outbox import enqueue, enqueue_replies
+from bot.delivery.staff import CARD_EDIT
 from bot.delivery.worker import DeliveryWorker, backoff
 from bot.leads import find_lead, set_status
 from bot.messages import Reply
@@ -185,11 +186,13 @@ async def test_forwarded_questions_are_leads_with_their_own_numbers(
     assert "**Frage:** Gibt es Förderung für Messen in Kanada?" in card
 
 
-async def change_status(app: Any, ref: str, status: str) -> None:
+async def change_status(app: Any, ref: str, status: str, pressed_in: str | None = None) -> None:
+    """A status change from the command line, or from a button pressed in a staff chat
+    (whose channel edits that card itself)."""
     async with app.database.transaction() as session:
         lead = await find_lead(session, ref, lock=True)
         assert lead is not None
-        await set_status(session, app.services, lead, status, by="office")
+        await set_status(session, app.services, lead, status, by="office", updated_in=pressed_in)
 
 
 async def test_a_card_changed_before_it_was_sent_is_sent_then_edited(
@@ -284,3 +287,34 @@ async def test_two_workers_put_the_latest_status_on_the_card(
     assert refs == ["tg-1"] and buttons(card) == []
     cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
     assert [row.status for row in cards] == ["sent", "superseded", "superseded", "sent"]
+
+
+async def test_a_card_pressed_while_an_earlier_edit_waits_gets_the_new_status_after_it(
+    make_app: Any, clock: Clock
+) -> None:
+    app = await make_app(**TELEGRAM_STAFF)
+    ref = await store_lead(app)
+    telegram = RecordingSender("tg")
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    assert await worker.deliver_due() == 1
+    await change_status(app, ref, "claimed")  # queued for the Telegram card, not sent yet
+    await change_status(app, ref, "contacted", pressed_in="telegram")
+    assert await worker.deliver_due() == 1
+    [(_, refs, card)] = telegram.replaced
+    assert refs == ["tg-1"] and buttons(card) == ["close"]
+    cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
+    assert [row.status for row in cards] == ["sent", "superseded", "sent"]
+
+
+async def test_a_pressed_card_is_left_to_its_channel_when_no_edit_waits(
+    make_app: Any, clock: Clock
+) -> None:
+    app = await make_app(**TELEGRAM_STAFF)
+    ref = await store_lead(app)
+    telegram = RecordingSender("tg")
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    assert await worker.deliver_due() == 1
+    await change_status(app, ref, "claimed", pressed_in="telegram")
+    assert await worker.deliver_due() == 0
+    assert telegram.replaced == []
+    assert not [row for row in await outbox_rows(app) if row.kind == CARD_EDIT]
