@@ -236,16 +236,29 @@ async def test_a_card_given_up_on_is_not_edited(make_app: Any, clock: Clock) -> 
     assert [row.status for row in cards] == ["failed", "sent"]
 
 
-def buttons(card: Reply) -> list[str]:
-    return [choice.action.split(":")[1] for choice in card.choices]
-
-
-async def test_an_edit_that_failed_gives_way_to_a_later_one(make_app: Any, clock: Clock) -> None:
+async def card_sent(
+    make_app: Any, clock: Clock
+) -> tuple[Any, str, RecordingSender, DeliveryWorker]:
+    """A lead whose card reached the Telegram staff chat, and the worker that sent it."""
     app = await make_app(**TELEGRAM_STAFF)
     ref = await store_lead(app)
     telegram = RecordingSender("tg")
     worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
     assert await worker.deliver_due() == 1
+    return app, ref, telegram, worker
+
+
+async def card_rows(app: Any) -> list[OutboxMessage]:
+    """The Telegram card and its edits, oldest first."""
+    return [row for row in await outbox_rows(app) if row.target == "telegram"]
+
+
+def buttons(card: Reply) -> list[str]:
+    return [choice.action.split(":")[1] for choice in card.choices]
+
+
+async def test_an_edit_that_failed_gives_way_to_a_later_one(make_app: Any, clock: Clock) -> None:
+    app, ref, telegram, worker = await card_sent(make_app, clock)
     await change_status(app, ref, "claimed")
     telegram.fail(1)
     assert await worker.deliver_due() == 0  # the edit to "claimed" failed: retried later
@@ -258,7 +271,7 @@ async def test_an_edit_that_failed_gives_way_to_a_later_one(make_app: Any, clock
     assert await worker.deliver_due() == 0
     [(_, refs, card)] = telegram.replaced
     assert refs == ["tg-1"] and buttons(card) == ["close"]
-    cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
+    cards = await card_rows(app)
     assert [row.status for row in cards] == ["sent", "superseded", "sent"]
     assert cards[1].payload == {}
 
@@ -285,35 +298,26 @@ async def test_two_workers_put_the_latest_status_on_the_card(
         clock.advance(hours=3)
     [(_, refs, card)] = [edit for sender in senders for edit in sender.replaced]
     assert refs == ["tg-1"] and buttons(card) == []
-    cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
-    assert [row.status for row in cards] == ["sent", "superseded", "superseded", "sent"]
+    statuses = [row.status for row in await card_rows(app)]
+    assert statuses == ["sent", "superseded", "superseded", "sent"]
 
 
 async def test_a_card_pressed_while_an_earlier_edit_waits_gets_the_new_status_after_it(
     make_app: Any, clock: Clock
 ) -> None:
-    app = await make_app(**TELEGRAM_STAFF)
-    ref = await store_lead(app)
-    telegram = RecordingSender("tg")
-    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
-    assert await worker.deliver_due() == 1
+    app, ref, telegram, worker = await card_sent(make_app, clock)
     await change_status(app, ref, "claimed")  # queued for the Telegram card, not sent yet
     await change_status(app, ref, "contacted", pressed_in="telegram")
     assert await worker.deliver_due() == 1
     [(_, refs, card)] = telegram.replaced
     assert refs == ["tg-1"] and buttons(card) == ["close"]
-    cards = [row for row in await outbox_rows(app) if row.target == "telegram"]
-    assert [row.status for row in cards] == ["sent", "superseded", "sent"]
+    assert [row.status for row in await card_rows(app)] == ["sent", "superseded", "sent"]
 
 
 async def test_a_pressed_card_is_left_to_its_channel_when_no_edit_waits(
     make_app: Any, clock: Clock
 ) -> None:
-    app = await make_app(**TELEGRAM_STAFF)
-    ref = await store_lead(app)
-    telegram = RecordingSender("tg")
-    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
-    assert await worker.deliver_due() == 1
+    app, ref, telegram, worker = await card_sent(make_app, clock)
     await change_status(app, ref, "claimed", pressed_in="telegram")
     assert await worker.deliver_due() == 0
     assert telegram.replaced == []
