@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue, replies_to_json
@@ -111,6 +111,22 @@ def lead_email(templates: Templates, settings: Settings, lead: Lead) -> dict[str
     }
 
 
+def card_key(ref: str, target: str) -> str:
+    """The outbox key of a lead's card in a staff chat, which its edits name in ``replaces``."""
+    return f"lead:{ref}:{target}"
+
+
+def card_edits(card: str) -> Select[tuple[OutboxMessage]]:
+    """The outbox rows that edit the card keyed ``card``: their keys start with the card's
+    lead (``lead:<ref>:``) and they go to the card's chat."""
+    lead, _, target = card.rpartition(":")
+    return select(OutboxMessage).where(
+        OutboxMessage.key.startswith(f"{lead}:", autoescape=True),
+        OutboxMessage.kind == CARD_EDIT,
+        OutboxMessage.target == target,
+    )
+
+
 def staff_chat(settings: Settings, target: str) -> str:
     """The staff chat of the "slack" or "telegram" target."""
     chat = settings.staff_slack_channel if target == "slack" else settings.staff_telegram_chat_id
@@ -192,7 +208,7 @@ async def update_staff_cards(
         settings,
         lambda target: {
             **staff_payload(services.templates, settings, lead, target),
-            "replaces": f"lead:{lead.ref}:{target}",
+            "replaces": card_key(lead.ref, target),
         },
         key=f"lead:{lead.ref}:{lead.status}:{secrets.token_hex(4)}",
         kind=CARD_EDIT,
@@ -202,12 +218,7 @@ async def update_staff_cards(
 
 
 async def _edit_waiting(session: AsyncSession, lead: Lead, target: str) -> bool:
-    query = select(OutboxMessage.id).where(
-        OutboxMessage.key.startswith(f"lead:{lead.ref}:", autoescape=True),
-        OutboxMessage.kind == CARD_EDIT,
-        OutboxMessage.target == target,
-        OutboxMessage.status == "pending",
-    )
+    query = card_edits(card_key(lead.ref, target)).where(OutboxMessage.status == "pending")
     return (await session.execute(query.limit(1))).first() is not None
 
 

@@ -27,6 +27,7 @@ from bot.app import App
 from bot.channels.base import Sender
 from bot.delivery.email import EmailTransport
 from bot.delivery.outbox import replies_from_payload
+from bot.delivery.staff import card_edits
 from bot.settings import Settings
 from bot.storage import Database, OutboxMessage, utcnow
 
@@ -44,16 +45,9 @@ class NotSentYet(Exception):
 
 
 async def _other_edits(session: AsyncSession, row: OutboxMessage) -> list[OutboxMessage]:
-    """The other rows that edit the card ``row`` edits. Their keys start with the card's
-    lead (``lead:<ref>:``); ids give their order, since a lead's status changes hold its
-    row lock while they queue their edits."""
-    lead = row.payload["replaces"].rpartition(":")[0] + ":"
-    query = select(OutboxMessage).where(
-        OutboxMessage.key.startswith(lead, autoescape=True),
-        OutboxMessage.kind == row.kind,
-        OutboxMessage.target == row.target,
-        OutboxMessage.id != row.id,
-    )
+    """The other rows that edit the card ``row`` edits; ids give their order, since a
+    lead's status changes hold its row lock while they queue their edits."""
+    query = card_edits(row.payload["replaces"]).where(OutboxMessage.id != row.id)
     return list((await session.execute(query)).scalars())
 
 
