@@ -35,6 +35,17 @@ def email_settings(port: int) -> dict[str, Any]:
     }
 
 
+async def telegram_lead(
+    make_app: Any, clock: Clock, **settings: Any
+) -> tuple[Any, str, RecordingSender, DeliveryWorker]:
+    """A stored lead, Telegram as the staff chat, and a worker with a recording sender."""
+    app = await make_app(**TELEGRAM_STAFF, **settings)
+    ref = await store_lead(app)
+    telegram = RecordingSender("tg")
+    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    return app, ref, telegram, worker
+
+
 async def test_lead_is_mailed_once_with_text_and_html(
     make_app: Any, clock: Clock, smtp: tuple[Mailbox, int]
 ) -> None:
@@ -83,11 +94,8 @@ async def test_refused_mail_is_retried_after_backoff_and_arrives_once(
 async def test_failing_sender_retries_then_succeeds_and_sends_once(
     make_app: Any, clock: Clock
 ) -> None:
-    app = await make_app(**TELEGRAM_STAFF)
-    ref = await store_lead(app)
-    telegram = RecordingSender("tg")
+    app, ref, telegram, worker = await telegram_lead(make_app, clock)
     telegram.fail(2)
-    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
     for attempt in (1, 2):
         assert await worker.deliver_due() == 0
         clock.advance(seconds=backoff(attempt).total_seconds())
@@ -198,11 +206,8 @@ async def change_status(app: Any, ref: str, status: str, pressed_in: str | None 
 async def test_a_card_changed_before_it_was_sent_is_sent_then_edited(
     make_app: Any, clock: Clock
 ) -> None:
-    app = await make_app(**TELEGRAM_STAFF)
-    ref = await store_lead(app)
-    telegram = RecordingSender("tg")
+    app, ref, telegram, worker = await telegram_lead(make_app, clock)
     telegram.fail(1)
-    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
     assert await worker.deliver_due() == 0  # the card failed once: it waits for its retry
     await change_status(app, ref, "claimed")
     assert await worker.deliver_due() == 0  # so the change waits too
@@ -223,11 +228,8 @@ async def test_a_card_changed_before_it_was_sent_is_sent_then_edited(
 
 
 async def test_a_card_given_up_on_is_not_edited(make_app: Any, clock: Clock) -> None:
-    app = await make_app(outbox_max_attempts=1, **TELEGRAM_STAFF)
-    ref = await store_lead(app)
-    telegram = RecordingSender("tg")
+    app, ref, telegram, worker = await telegram_lead(make_app, clock, outbox_max_attempts=1)
     telegram.fail(1)
-    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
     await worker.deliver_due()
     await change_status(app, ref, "closed")
     assert await worker.deliver_due() == 1
@@ -240,10 +242,7 @@ async def card_sent(
     make_app: Any, clock: Clock
 ) -> tuple[Any, str, RecordingSender, DeliveryWorker]:
     """A lead whose card reached the Telegram staff chat, and the worker that sent it."""
-    app = await make_app(**TELEGRAM_STAFF)
-    ref = await store_lead(app)
-    telegram = RecordingSender("tg")
-    worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
+    app, ref, telegram, worker = await telegram_lead(make_app, clock)
     assert await worker.deliver_due() == 1
     return app, ref, telegram, worker
 
