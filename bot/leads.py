@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue_replies
@@ -44,17 +44,17 @@ class LeadError(Exception):
 
 
 async def next_ref(session: AsyncSession, kind: str, now: datetime) -> str:
-    """The next number of this kind and year, counted in the database (safe for workers)."""
+    """The next number of this kind and year, counted in the database (safe for workers).
+
+    One upsert, so a worker waits once for the counter's row lock, not once to make sure
+    the row exists and again to count; the lock is held until the lead is committed, which
+    keeps the numbers without gaps."""
     prefix = f"{KINDS[kind]}-{now.year}"
-    insert = upsert_insert(session)
-    await session.execute(
-        insert(LeadCounter).values(prefix=prefix, last=0).on_conflict_do_nothing()
-    )
+    insert = upsert_insert(session)(LeadCounter).values(prefix=prefix, last=1)
     number = await session.execute(
-        update(LeadCounter)
-        .where(LeadCounter.prefix == prefix)
-        .values(last=LeadCounter.last + 1)
-        .returning(LeadCounter.last)
+        insert.on_conflict_do_update(
+            index_elements=[LeadCounter.prefix], set_={"last": LeadCounter.last + 1}
+        ).returning(LeadCounter.last)
     )
     return f"{prefix}-{number.scalar_one():04d}"
 
