@@ -13,7 +13,11 @@ last step was answered: the throughput, and the latency of an overloaded server)
 ``paced`` (all members together held to ``--rate`` steps a second, by default half the
 saturated throughput: the latency at a load the server can carry). The echo baseline (a
 bare PTB bot and a bare Bolt app, ``bench/loadkit/echo.py``) takes the saturated phase
-with texts only.
+with texts only. So does the ``floor``: the same echo, which first records each event's id
+in PostgreSQL in one transaction, the least a bot does that runs as several workers and
+must not answer twice. It is one process, like the echo; its ``server_cpu_ms_per_update``
+beside the echo's and the assistant's tells what the platform libraries, the database and
+optobot's own turn each cost.
 
 ``server_cpu``, ``database_cpu`` and ``bench_cpu`` are cores used during a phase;
 ``other_cpu`` is what the rest of the machine used meanwhile. On a shared 2-core host a
@@ -73,7 +77,7 @@ from tests.fakes.slack_api import TOKEN as SLACK_TOKEN  # noqa: E402
 from tests.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN  # noqa: E402
 
 EVAL_SET = ROOT / "tests" / "knowledge" / "eval_set.yaml"
-RUNS = ("sqlite", "postgresql", "echo")
+RUNS = ("sqlite", "postgresql", "floor", "echo")
 AUTO_SHARE = 0.5
 """The paced phase offers this share of the saturated throughput unless --rate says."""
 _SERIES = itertools.count()
@@ -273,11 +277,23 @@ async def assistant(
     return _headline(measured)
 
 
-async def echo(args: argparse.Namespace, workdir: Path, questions: Questions) -> dict[str, Any]:
-    run = Run("echo", args, workdir)
+async def echo(
+    name: str,
+    args: argparse.Namespace,
+    workdir: Path,
+    questions: Questions,
+    database_url: str | None = None,
+    database_cpu: Callable[[], float] = lambda: 0.0,
+) -> dict[str, Any]:
+    """The bare echo, or with a database the floor (see ``bench/loadkit/echo.py``)."""
+    run = Run(name, args, workdir)
     async with run.telegram, run.slack:
+        env = run.env(database_url)
+        if database_url:
+            upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
+            await Child(upgrade, env, run.workdir, run.workdir / "upgrade.log").run()
         argv = [sys.executable, "-m", "bench.loadkit.echo"]
-        measured = await run.measure(argv, run.env(None), ["saturated"], echo_mix(questions))
+        measured = await run.measure(argv, env, ["saturated"], echo_mix(questions), database_cpu)
     return _headline(measured)
 
 
@@ -297,20 +313,21 @@ def _headline(measured: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def postgresql(
-    args: argparse.Namespace, workdir: Path, questions: Questions
-) -> dict[str, Any]:
+Measure = Callable[[str, Callable[[], float]], Awaitable[dict[str, Any]]]
+"""A run on a PostgreSQL URL, given the database's CPU seconds so far."""
+
+
+async def on_postgresql(name: str, args: argparse.Namespace, measure: Measure) -> dict[str, Any]:
+    """``measure`` on ``--postgres``, else on a throw-away cluster; skipped without one."""
     if args.postgres:
-        return await assistant("postgresql", args.postgres, args, workdir, questions)
+        return await measure(args.postgres, lambda: 0.0)
     cluster = ThrowawayPostgres()
     try:
         url = await cluster.start()
-        progress(f"postgresql: throw-away cluster on port {cluster.port}")
-        return await assistant(
-            "postgresql", url, args, workdir, questions, database_cpu=cluster.cpu_seconds
-        )
+        progress(f"{name}: throw-away cluster on port {cluster.port}")
+        return await measure(url, cluster.cpu_seconds)
     except PostgresUnavailable as error:
-        progress(f"postgresql skipped: {error}")
+        progress(f"{name} skipped: {error}")
         return {"skipped": str(error)}
     finally:
         await cluster.stop()
@@ -364,8 +381,16 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 url = f"sqlite+aiosqlite:///{workdir / f'optobot-{repetition}.sqlite3'}"
                 return assistant("sqlite", url, args, workdir, questions)
             if name == "postgresql":
-                return postgresql(args, workdir, questions)
-            return echo(args, workdir, questions)
+                return on_postgresql(
+                    name,
+                    args,
+                    lambda url, cpu: assistant(name, url, args, workdir, questions, cpu),
+                )
+            if name == "floor":
+                return on_postgresql(
+                    name, args, lambda url, cpu: echo(name, args, workdir, questions, url, cpu)
+                )
+            return echo(name, args, workdir, questions)
 
         for repetition in range(args.repeat):
             if args.repeat > 1:

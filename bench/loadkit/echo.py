@@ -3,6 +3,11 @@ built: a python-telegram-bot Application whose webhook route calls ``process_upd
 echoes with ``send_message``, and a Bolt AsyncApp that acks and echoes with ``say``. No
 database, no rate limiter: what the platform libraries cost on their own.
 
+With ``OPTOBOT_DATABASE_URL`` set it is the *floor* instead: each event's id is first
+recorded in one transaction (optobot's own ``record_event`` through a SQLAlchemy session),
+the least any bot does that runs as several workers and must not answer an event twice;
+an event seen before gets no echo.
+
     python -m bench.loadkit.echo     # with the same variables as ``optobot serve``
 """
 
@@ -22,13 +27,28 @@ from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bot.storage import Database, utcnow
+from bot.storage.dialogues import record_event
+
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-async def echo_telegram(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    await context.bot.send_message(message.chat_id, message.text)
+async def first_time(database: Database | None, channel: str, event_id: str) -> bool:
+    """True for a new event; always True without a database (the bare echo)."""
+    if database is None:
+        return True
+    async with database.transaction() as session:
+        return await record_event(session, channel, event_id, utcnow())
+
+
+def echo_telegram(database: Database | None) -> MessageHandler:  # type: ignore[type-arg]
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        if await first_time(database, "telegram", str(update.update_id)):
+            await context.bot.send_message(message.chat_id, message.text)
+
+    return MessageHandler(filters.TEXT, echo)
 
 
 def telegram_route(application: Application, secret: str) -> web.RouteDef:  # type: ignore[type-arg]
@@ -43,9 +63,13 @@ def telegram_route(application: Application, secret: str) -> web.RouteDef:  # ty
     return web.post("/telegram/webhook", webhook)
 
 
-def slack_route(bolt: AsyncApp) -> web.RouteDef:
+def slack_route(bolt: AsyncApp, database: Database | None) -> web.RouteDef:
     @bolt.event("message")
-    async def echo_slack(event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def echo_slack(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if not await first_time(database, "slack", body["event_id"]):
+            return
         # chat.postMessage, not ``say``: in a DM thread Bolt's ``say`` first looks up the
         # assistant-thread context (conversations.replies), which is no echo any more
         await client.chat_postMessage(
@@ -68,14 +92,16 @@ async def main() -> None:
         .updater(None)
         .build()
     )
-    application.add_handler(MessageHandler(filters.TEXT, echo_telegram))
+    url = env.get("OPTOBOT_DATABASE_URL")
+    database = Database(url) if url else None
+    application.add_handler(echo_telegram(database))
     client = AsyncWebClient(token=env["SLACK_BOT_TOKEN"], base_url=env["SLACK_API_URL"])
     bolt = AsyncApp(client=client, signing_secret=env["SLACK_SIGNING_SECRET"])
     server = web.Application()
     server.add_routes(
         [
             telegram_route(application, env["OPTOBOT_TELEGRAM_WEBHOOK_SECRET"]),
-            slack_route(bolt),
+            slack_route(bolt, database),
             web.get("/healthz", healthz),
         ]
     )
@@ -90,6 +116,8 @@ async def main() -> None:
         await stop.wait()
         await runner.cleanup()
         await application.stop()
+    if database is not None:
+        await database.dispose()
 
 
 async def healthz(request: web.Request) -> web.Response:
