@@ -15,9 +15,11 @@ saturated throughput: the latency at a load the server can carry). The echo base
 bare PTB bot and a bare Bolt app, ``bench/loadkit/echo.py``) takes the saturated phase
 with texts only. So does the ``floor``: the same echo, which first records each event's id
 in PostgreSQL in one transaction, the least a bot does that runs as several workers and
-must not answer twice. It is one process, like the echo; its ``server_cpu_ms_per_update``
-beside the echo's and the assistant's tells what the platform libraries, the database and
-optobot's own turn each cost.
+must not answer twice. The echo is one process; the floor runs as many processes as the
+assistant, so its throughput is the most the assistant could reach on this machine with
+these libraries, and its ``server_cpu_ms_per_update`` beside the echo's and the
+assistant's tells what the platform libraries, the database and optobot's own turn each
+cost.
 
 ``server_cpu``, ``database_cpu`` and ``bench_cpu`` are cores used during a phase;
 ``other_cpu`` is what the rest of the machine used meanwhile. On a shared 2-core host a
@@ -285,7 +287,8 @@ async def echo(
     database_url: str | None = None,
     database_cpu: Callable[[], float] = lambda: 0.0,
 ) -> dict[str, Any]:
-    """The bare echo, or with a database the floor (see ``bench/loadkit/echo.py``)."""
+    """The bare echo (one process), or with a database the floor, which runs as many
+    processes as the assistant: the most optobot could do here (``bench/loadkit/echo.py``)."""
     run = Run(name, args, workdir)
     async with run.telegram, run.slack:
         env = run.env(database_url)
@@ -293,6 +296,8 @@ async def echo(
             upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
             await Child(upgrade, env, run.workdir, run.workdir / "upgrade.log").run()
         argv = [sys.executable, "-m", "bench.loadkit.echo"]
+        if database_url:
+            argv += ["--processes", str(args.workers)]
         measured = await run.measure(argv, env, ["saturated"], echo_mix(questions), database_cpu)
     return _headline(measured)
 

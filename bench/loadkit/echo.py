@@ -1,22 +1,27 @@
 """The bare baselines behind one aiohttp server on uvloop, the way ``optobot serve`` is
 built: a python-telegram-bot Application whose webhook route calls ``process_update`` and
-echoes with ``send_message``, and a Bolt AsyncApp that acks and echoes with ``say``. No
-database, no rate limiter: what the platform libraries cost on their own.
+echoes with ``send_message``, and a Bolt AsyncApp that acks and echoes with
+``chat.postMessage``. No database, no rate limiter: what the platform libraries cost on
+their own.
 
 With ``OPTOBOT_DATABASE_URL`` set it is the *floor* instead: each event's id is first
 recorded in one transaction (optobot's own ``record_event`` through a SQLAlchemy session),
 the least any bot does that runs as several workers and must not answer an event twice;
-an event seen before gets no echo.
+an event seen before gets no echo. ``--processes N`` runs it as N processes on one port
+(``SO_REUSEPORT``), as ``optobot serve --workers N`` runs the assistant.
 
-    python -m bench.loadkit.echo     # with the same variables as ``optobot serve``
+    python -m bench.loadkit.echo [--processes N]    # with the variables of ``optobot serve``
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import hmac
 import os
 import signal
+import subprocess
+import sys
 from typing import Any
 
 import uvloop
@@ -83,6 +88,19 @@ def slack_route(bolt: AsyncApp, database: Database | None) -> web.RouteDef:
     return web.post("/slack/events", events)
 
 
+def run(processes: int) -> None:
+    """This process and ``processes - 1`` more on the same port; SIGTERM is passed on."""
+    argv = [sys.executable, "-m", "bench.loadkit.echo"]
+    others = [subprocess.Popen(argv) for _ in range(processes - 1)]
+    try:
+        uvloop.run(main())  # the loop of ``optobot serve``: the ratio compares our code only
+    finally:
+        for other in others:
+            other.send_signal(signal.SIGTERM)
+        for other in others:
+            other.wait()
+
+
 async def main() -> None:
     env = os.environ
     application = (
@@ -112,7 +130,9 @@ async def main() -> None:
         await application.start()
         runner = web.AppRunner(server, handle_signals=False)
         await runner.setup()
-        await web.TCPSite(runner, env["OPTOBOT_HTTP_HOST"], int(env["OPTOBOT_HTTP_PORT"])).start()
+        host, port = env["OPTOBOT_HTTP_HOST"], int(env["OPTOBOT_HTTP_PORT"])
+        # every process binds with SO_REUSEPORT (the port is a fresh one the bench chose)
+        await web.TCPSite(runner, host, port, reuse_port=True).start()
         await stop.wait()
         await runner.cleanup()
         await application.stop()
@@ -125,4 +145,6 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 if __name__ == "__main__":
-    uvloop.run(main())  # the event loop of ``optobot serve``: the ratio compares our code only
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--processes", type=int, default=1, help="processes on the port (1)")
+    run(parser.parse_args().processes)
