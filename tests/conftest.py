@@ -3,8 +3,9 @@ set), settings that ignore the developer's .env, the App, a clock and conversati
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import App, build_app
+from bot.logs import RedactingFilter
 from bot.settings import Settings
 from bot.templates import TEMPLATES_DIR
 from tests.conversation import Clock, Conversation
@@ -43,6 +45,22 @@ async def drop_connections(url: str) -> int:
         )
     await killer.dispose()
     return int(killed)
+
+
+@pytest.fixture(autouse=True)
+def root_logging() -> Iterator[None]:
+    """No handler of ``configure_logging`` outlives its test: a CLI command run in-process
+    logs to the test's captured stderr, which is closed once the test ends, and a thread
+    logging later would meet a closed file. pytest's own handlers stay as they are."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    root.handlers[:] = [handler for handler in root.handlers if not ours(handler)]
+    root.setLevel(level)
+
+
+def ours(handler: logging.Handler) -> bool:
+    return any(isinstance(check, RedactingFilter) for check in handler.filters)
 
 
 @pytest.fixture(params=BACKENDS)
