@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue_replies
-from bot.delivery.staff import notify_staff, update_staff_cards
+from bot.delivery.staff import lead_key, notify_staff, update_staff_cards
 from bot.messages import Reply
 from bot.storage import ChannelIdentity, Lead, LeadCounter, Member
 from bot.storage.database import upsert_insert
@@ -174,7 +174,7 @@ async def _tell_member(session: AsyncSession, services: Services, lead: Lead, st
         session,
         identity,
         [Reply(text)],
-        key=f"lead:{lead.ref}:member:{status}",
+        key=f"{lead_key(lead.ref)}:member:{status}",
         kind=f"lead_{status}",
         due=services.clock(),
     )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import registrations
 from bot.delivery.outbox import FINISHED
-from bot.delivery.staff import staff_payload, update_staff_cards
+from bot.delivery.staff import lead_key, lead_messages, staff_payload, update_staff_cards
 from bot.storage import (
     ChannelIdentity,
     DialogueState,
@@ -204,10 +204,7 @@ async def _scrub_outbox(
         )
     for lead in leads:
         rows = await _all(
-            session,
-            select(OutboxMessage).where(
-                OutboxMessage.key.startswith(f"lead:{lead.ref}:"), OutboxMessage.target != "member"
-            ),
+            session, lead_messages(lead_key(lead.ref)).where(OutboxMessage.target != "member")
         )
         for row in rows:
             if row.status in FINISHED:

@@ -111,19 +111,28 @@ def lead_email(templates: Templates, settings: Settings, lead: Lead) -> dict[str
     }
 
 
+def lead_key(ref: str) -> str:
+    """The outbox key of a lead's cards; every other message about the lead (an edit of a
+    card, a note to the member) has a key that starts with it and a colon."""
+    return f"lead:{ref}"
+
+
+def lead_messages(lead: str) -> Select[tuple[OutboxMessage]]:
+    """The outbox rows about the lead keyed ``lead``, but its cards themselves."""
+    return select(OutboxMessage).where(OutboxMessage.key.startswith(f"{lead}:", autoescape=True))
+
+
 def card_key(ref: str, target: str) -> str:
     """The outbox key of a lead's card in a staff chat, which its edits name in ``replaces``."""
-    return f"lead:{ref}:{target}"
+    return f"{lead_key(ref)}:{target}"
 
 
 def card_edits(card: str) -> Select[tuple[OutboxMessage]]:
-    """The outbox rows that edit the card keyed ``card``: their keys start with the card's
-    lead (``lead:<ref>:``) and they go to the card's chat."""
+    """The outbox rows that edit the card keyed ``card``: messages about its lead, of the
+    edit kind, to the card's chat."""
     lead, _, target = card.rpartition(":")
-    return select(OutboxMessage).where(
-        OutboxMessage.key.startswith(f"{lead}:", autoescape=True),
-        OutboxMessage.kind == CARD_EDIT,
-        OutboxMessage.target == target,
+    return lead_messages(lead).where(
+        OutboxMessage.kind == CARD_EDIT, OutboxMessage.target == target
     )
 
 
@@ -210,7 +219,7 @@ async def update_staff_cards(
             **staff_payload(services.templates, settings, lead, target),
             "replaces": card_key(lead.ref, target),
         },
-        key=f"lead:{lead.ref}:{lead.status}:{secrets.token_hex(4)}",
+        key=f"{lead_key(lead.ref)}:{lead.status}:{secrets.token_hex(4)}",
         kind=CARD_EDIT,
         due=services.clock(),
         targets=targets,
@@ -228,7 +237,7 @@ async def notify_staff(session: AsyncSession, services: Services, lead: Lead) ->
         session,
         services.settings,
         lambda target: staff_payload(services.templates, services.settings, lead, target),
-        key=f"lead:{lead.ref}",
+        key=lead_key(lead.ref),
         kind=f"lead_{lead.kind}",
         due=services.clock(),
     )
