@@ -68,6 +68,9 @@ class Templates:
         self.env.globals.update(globals_)
         # compiling is ~2 ms; an answer's source only changes with a knowledge reload
         self._from_string = functools.lru_cache(maxsize=1024)(self.env.from_string)
+        # a block without context (a button label, an option, a hint) renders the same text
+        # every time: templates and globals are fixed while the process runs
+        self._plain_block = functools.lru_cache(maxsize=4096)(self._render_block)
 
     def render(self, language: str, name: str, /, **context: Any) -> str:
         template = self.env.get_template(f"{language}/{name}.j2")
@@ -75,6 +78,11 @@ class Templates:
 
     def render_block(self, language: str, name: str, block: str, /, **context: Any) -> str:
         """One ``{% block %}`` of a template: a form keeps all its texts in one file."""
+        if not context:
+            return self._plain_block(language, name, block)
+        return self._render_block(language, name, block, **context)
+
+    def _render_block(self, language: str, name: str, block: str, /, **context: Any) -> str:
         template = self.env.get_template(f"{language}/{name}.j2")
         if block not in template.blocks:
             raise KeyError(f"{language}/{name}.j2 has no block {block!r}")

@@ -36,3 +36,23 @@ def test_an_undefined_variable_is_an_error_not_an_empty_string() -> None:
 def test_member_text_is_escaped_by_the_md_filter() -> None:
     text = Templates().render("en", "unknown_command", command="*bold* [x](y)")
     assert "\\*bold\\*" in text and "\\[x\\]\\(y\\)" in text
+
+
+def test_a_block_renders_its_own_context_each_time(tmp_path) -> None:
+    """Plain blocks (labels, options) are rendered once; one with context never reuses
+    another call's text, and a missing block is an error every time."""
+    for language in LANGUAGES:
+        (tmp_path / language).mkdir()
+        (tmp_path / language / "form.j2").write_text(
+            "{% block label %}Name{% endblock %}{% block greet %}Hi {{ name }}{% endblock %}"
+        )
+    templates = Templates(tmp_path)
+    assert templates.render_block("en", "form", "label") == "Name"
+    assert templates.render_block("en", "form", "label") == "Name"
+    assert templates.render_block("en", "form", "greet", name="Ada") == "Hi Ada"
+    assert templates.render_block("en", "form", "greet", name="Bo") == "Hi Bo"
+    with pytest.raises(UndefinedError):
+        templates.render_block("en", "form", "greet")
+    for _ in range(2):
+        with pytest.raises(KeyError):
+            templates.render_block("en", "form", "missing")
