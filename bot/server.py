@@ -100,6 +100,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     async with open_app(settings) as app:
+        app.services.templates.compile_all()
         knowledge = app.services.knowledge
         if knowledge is not None:  # staff edited the files: `kill -HUP <pid>` serves them
             with suppress(NotImplementedError, RuntimeError):

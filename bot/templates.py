@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context
 from jinja2.runtime import Context
 
 from bot.markdown import escape
@@ -68,13 +68,24 @@ class Templates:
         self.env.globals.update(globals_)
         # compiling is ~2 ms; an answer's source only changes with a knowledge reload
         self._from_string = functools.lru_cache(maxsize=1024)(self.env.from_string)
-        # a block without context (a button label, an option, a hint) renders the same text
-        # every time: templates and globals are fixed while the process runs
+        # templates and globals are fixed while the process runs: a template is looked up
+        # once, and a block without context (a button label, an option, a hint) renders
+        # the same text every time
+        self._templates = functools.cache(self.env.get_template)
         self._plain_block = functools.lru_cache(maxsize=4096)(self._render_block)
 
+    def template(self, language: str, name: str) -> Template:
+        return self._templates(f"{language}/{name}.j2")
+
+    def compile_all(self) -> None:
+        """Compile every template now (a few ms each), so the first member to meet a text
+        does not wait for it; ``serve`` does this before it takes updates."""
+        for language in LANGUAGES:
+            for name in self.names(language):
+                self.template(language, name)
+
     def render(self, language: str, name: str, /, **context: Any) -> str:
-        template = self.env.get_template(f"{language}/{name}.j2")
-        return template.render(lang=language, **context).strip()
+        return self.template(language, name).render(lang=language, **context).strip()
 
     def render_block(self, language: str, name: str, block: str, /, **context: Any) -> str:
         """One ``{% block %}`` of a template: a form keeps all its texts in one file."""
@@ -83,17 +94,17 @@ class Templates:
         return self._render_block(language, name, block, **context)
 
     def _render_block(self, language: str, name: str, block: str, /, **context: Any) -> str:
-        template = self.env.get_template(f"{language}/{name}.j2")
+        template = self.template(language, name)
         if block not in template.blocks:
             raise KeyError(f"{language}/{name}.j2 has no block {block!r}")
         ctx = template.new_context({"lang": language, **context})
         return "".join(template.blocks[block](ctx)).strip()
 
     def has_block(self, language: str, name: str, block: str) -> bool:
-        return block in self.env.get_template(f"{language}/{name}.j2").blocks
+        return block in self.template(language, name).blocks
 
     def blocks(self, language: str, name: str) -> set[str]:
-        return set(self.env.get_template(f"{language}/{name}.j2").blocks)
+        return set(self.template(language, name).blocks)
 
     def render_string(self, language: str, source: str, context: Mapping[str, Any]) -> str:
         """Render text that is itself a template, e.g. a knowledge-base answer."""

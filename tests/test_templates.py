@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from jinja2 import UndefinedError
+from jinja2 import TemplateSyntaxError, UndefinedError
 
 from bot.settings import LANGUAGES
 from bot.templates import Templates
@@ -18,6 +18,15 @@ def test_the_check_notices_a_template_in_one_language_only(tmp_path) -> None:
     (tmp_path / "en").mkdir()
     (tmp_path / "de" / "only.j2").write_text("nur deutsch")
     assert Templates(tmp_path).missing_translations() == {"en": {"only"}}
+
+
+def test_every_template_compiles_and_a_broken_one_is_found_at_start(tmp_path) -> None:
+    Templates().compile_all()
+    for language in LANGUAGES:
+        (tmp_path / language).mkdir()
+        (tmp_path / language / "broken.j2").write_text("{% if %}")
+    with pytest.raises(TemplateSyntaxError):
+        Templates(tmp_path).compile_all()
 
 
 def test_forms_have_the_same_blocks_in_both_languages() -> None:
