@@ -58,12 +58,8 @@ class DirectMember:
     message loses its buttons, as the channels do."""
 
     def __init__(self, assistant: Assistant, number: int, language: str, channel: str) -> None:
-        self.assistant, self.number, self.language, self.channel = (
-            assistant,
-            number,
-            language,
-            channel,
-        )
+        self.assistant = assistant
+        self.number, self.language, self.channel = number, language, channel
         self.user = f"turns-{uuid.uuid4().hex[:12]}"
         self.turns = 0
         self._shown: list[list[str]] = []
@@ -105,11 +101,12 @@ class DirectMember:
 
 async def measure(app: App, questions: Questions, sessions: int) -> dict[str, Any]:
     """``sessions`` sessions of the mix after a warm-up, the members taking turns."""
-    statements = Counter[str]()
+    executed = 0
     engine = app.database.engine.sync_engine
 
     def count(*_: Any) -> None:
-        statements["now"] += 1
+        nonlocal executed
+        executed += 1
 
     event.listen(engine, "before_cursor_execute", count)
     async with app.database.transaction() as session:
@@ -125,12 +122,12 @@ async def measure(app: App, questions: Questions, sessions: int) -> dict[str, An
         )
         for number in range(MEMBERS)
     ]
-    kinds: dict[str, Counter[str]] = {}
+    kinds: dict[str, Counter[str]] = {}  # sessions, turns, statements; seconds as floats
     for number in range(WARM_UP + sessions):
         name, session_of = pick(rng)
         member = members[number % MEMBERS]
-        turns, cpu, wall = member.turns, time.process_time(), time.perf_counter()
-        statements.clear()
+        turns, statements = member.turns, executed
+        cpu, wall = time.process_time(), time.perf_counter()
         await session_of(member, rng)
         if number < WARM_UP:
             continue
@@ -139,7 +136,7 @@ async def measure(app: App, questions: Questions, sessions: int) -> dict[str, An
         tally["turns"] += member.turns - turns
         tally["cpu"] += time.process_time() - cpu
         tally["wall"] += time.perf_counter() - wall
-        tally["statements"] += statements["now"]
+        tally["statements"] += executed - statements
     event.remove(engine, "before_cursor_execute", count)
     every = sum(kinds.values(), Counter[str]())
     return {**_per_turn(every), "by_session": {k: _per_turn(v) for k, v in kinds.items()}}
