@@ -22,11 +22,12 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: the load kit lives beside it
+if str(ROOT) not in sys.path:  # run as a script: the load kit and tests/ are not installed
     sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
@@ -37,10 +38,10 @@ from bench.loadkit.mix import Questions, assistant_mix  # noqa: E402
 from bench.loadkit.postgres import PostgresUnavailable, ThrowawayPostgres  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.assistant import Assistant  # noqa: E402
-from bot.messages import Incoming, Reply  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.trainings import sync  # noqa: E402
 from knowledge.catalogue import CATALOGUE_FILE, load  # noqa: E402
+from tests.conversation import Conversation  # noqa: E402
 
 EVAL_SET = ROOT / "tests" / "knowledge" / "eval_set.yaml"
 BACKENDS = ("sqlite", "postgresql")
@@ -58,9 +59,9 @@ class DirectMember:
     message loses its buttons, as the channels do."""
 
     def __init__(self, assistant: Assistant, number: int, language: str, channel: str) -> None:
-        self.assistant = assistant
         self.number, self.language, self.channel = number, language, channel
-        self.user = f"turns-{uuid.uuid4().hex[:12]}"
+        user = f"turns-{uuid.uuid4().hex[:12]}"
+        self.chat = Conversation(assistant, channel=channel, user=user, locale=language)
         self.turns = 0
         self._shown: list[list[str]] = []
 
@@ -83,17 +84,9 @@ class DirectMember:
         return bool(self._shown) and any(want(action) for action in self._shown[-1])
 
     async def _send(self, *, text: str | None = None, action: str | None = None) -> None:
-        incoming = Incoming(
-            channel=self.channel,
-            user_id=self.user,
-            chat_id=self.user,
-            event_id=uuid.uuid4().hex,
-            text=text,
-            action=action,
-            locale=self.language,
-            display_name=f"Member {self.number}",
-        )
-        replies: list[Reply] = await self.assistant.handle(incoming)
+        # event ids of their own: a database kept from an earlier run has seen "evt-1"
+        incoming = replace(self.chat.incoming(text=text, action=action), event_id=uuid.uuid4().hex)
+        replies = await self.chat.send(incoming)
         self.turns += 1
         self._shown += [[choice.action for choice in reply.choices] for reply in replies]
         del self._shown[:-SHOWN]

@@ -35,27 +35,12 @@ def detect(text: str | None) -> str | None:
     return language if confidence >= CONFIDENCE else None
 
 
-def pick(
-    *,
-    explicit: str | None,
-    locale: str | None,
-    text: str | None,
-    previous: str | None,
-    default: str,
-) -> str:
-    """The order is the member's choice first, then what the platform says, then the words."""
-    return explicit or from_locale(locale) or detect(text) or previous or default
-
-
 def for_member(
     stored: str | None, explicit: bool, *, locale: str | None, text: str | None, default: str
 ) -> str:
-    """:func:`pick` for a member whose stored language is ``stored``: their choice when they
-    made one (``explicit``), else the platform and the words before what was stored."""
-    return pick(
-        explicit=stored if explicit else None,
-        locale=locale,
-        text=text,
-        previous=stored,
-        default=default,
+    """The language for a member whose stored language is ``stored``: their choice first
+    when they made one (``explicit``), then what the platform says, then the words, then
+    what was stored."""
+    return (
+        (stored if explicit else None) or from_locale(locale) or detect(text) or stored or default
     )
