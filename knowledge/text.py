@@ -50,6 +50,10 @@ USUAL = 5
 """A spelling seen at most ``RARE_SPELLING`` times beside one seen ``USUAL`` times as often
 is read as both."""
 FUZZY_CUTOFF = 84.0
+CACHED_WORDS = 16_384
+"""Words each of the analyzer's caches remembers. Members' words repeat, so the fuzzy
+matching runs once per word; the bound keeps a flood of made-up words from growing a
+worker's memory without end."""
 
 _german = Stemmer.Stemmer("german")
 _english = Stemmer.Stemmer("english")
@@ -91,7 +95,11 @@ class Analyzer:
     questions alike, so "Kurs" finds an entry that only says "Training"."""
 
     def __init__(
-        self, vocabulary: Iterable[str], synonyms: Mapping[str, Iterable[str]] | None = None
+        self,
+        vocabulary: Iterable[str],
+        synonyms: Mapping[str, Iterable[str]] | None = None,
+        *,
+        cached_words: int = CACHED_WORDS,
     ) -> None:
         self._concepts: dict[str, tuple[str, ...]] = {}
         synonym_words = []
@@ -112,9 +120,10 @@ class Analyzer:
         for w, n in seen.items():
             for stem in stems(w):
                 self._counts[stem] += n
-        self._split_cache: dict[str, tuple[str, ...]] = {}
-        self._fuzzy_cache: dict[str, str | None] = {}
-        self._usual_cache: dict[str, str | None] = {}
+        cache = lru_cache(maxsize=cached_words)
+        self._parts = cache(self._find_parts)
+        self._usual = cache(self._find_usual)
+        self._correction = cache(self._find_correction)
 
     def groups(self, text: str, *, correct: bool = False) -> list[tuple[str, ...]]:
         """Terms per word: a known word's stems; an unknown compound's parts, each its own
@@ -160,11 +169,10 @@ class Analyzer:
         ("öffnungszeiten" → zeiten)."""
         if len(word) < 2 * MIN_PART:
             return ()
-        cached = self._split_cache.get(word)
-        if cached is None:
-            cached = self._split(word, depth=2) or self._head(word)
-            self._split_cache[word] = cached
-        return cached
+        return self._parts(word)
+
+    def _find_parts(self, word: str) -> tuple[str, ...]:
+        return self._split(word, depth=2) or self._head(word)
 
     def _split(self, word: str, depth: int) -> tuple[str, ...]:
         best: tuple[str, ...] = ()
@@ -203,36 +211,36 @@ class Analyzer:
         """For a known spelling the base writes rarely, a close one it writes far more often:
         examples keep typos on purpose ("korea trainig"), which must not make "trainigs"
         find only those entries instead of every entry that says "trainings"."""
-        own = max(self._counts[stem] for stem in stems(word))
-        if own > RARE_SPELLING or len(word) < MIN_FUZZY or word.isdigit():
+        if len(word) < MIN_FUZZY or word.isdigit():
             return None
-        if word not in self._usual_cache:
-            found = process.extract(
-                word, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4,
-                processor=None,
-            )  # fmt: skip
-            usual = [
-                other
-                for other, _, _ in found
-                if other[0] == word[0]
-                and min(self._counts[stem] for stem in stems(other)) >= USUAL * own
-            ]
-            self._usual_cache[word] = usual[0] if usual else None
-        return self._usual_cache[word]
+        return self._usual(word)
+
+    def _find_usual(self, word: str) -> str | None:
+        own = max(self._counts[stem] for stem in stems(word))
+        if own > RARE_SPELLING:
+            return None
+        found = process.extract(
+            word, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4,
+            processor=None,
+        )  # fmt: skip
+        usual = [
+            other
+            for other, _, _ in found
+            if other[0] == word[0]
+            and min(self._counts[stem] for stem in stems(other)) >= USUAL * own
+        ]
+        return usual[0] if usual else None
 
     def correct(self, word: str) -> str | None:
         """The closest known word for a typo, or None when nothing is close enough."""
         if len(word) < MIN_FUZZY or word.isdigit():
             return None
-        if word not in self._fuzzy_cache:
-            found = process.extractOne(
-                word,
-                self._choices,
-                scorer=fuzz.ratio,
-                score_cutoff=FUZZY_CUTOFF,
-                processor=None,
-            )
-            if found and found[0][0] != word[0]:
-                found = None  # typos rarely hit the first letter; this avoids learn → clear
-            self._fuzzy_cache[word] = found[0] if found else None
-        return self._fuzzy_cache[word]
+        return self._correction(word)
+
+    def _find_correction(self, word: str) -> str | None:
+        found = process.extractOne(
+            word, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, processor=None
+        )
+        if found and found[0][0] != word[0]:
+            return None  # typos rarely hit the first letter; this avoids learn → clear
+        return found[0] if found else None
