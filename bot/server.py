@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import suppress
 
 from aiohttp import web
@@ -92,7 +93,14 @@ def http_app(app: App, channels: list[Channel]) -> web.Application:
     return server
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """Serve until ``stop`` is set (SIGTERM, Ctrl-C); ``ready`` is called once the channels
+    run and the port is bound, with everything the process keeps loaded."""
     check_channels(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -134,6 +142,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
                 log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
                 for channel in channels:
                     await channel.announce()
+                if ready is not None:
+                    ready()
                 await stop.wait()
                 log.info("stopping: no new updates, finishing those in flight")
             finally:

@@ -53,7 +53,10 @@ async def serving(
 
 @asynccontextmanager
 async def launched(
-    make_settings: Callable[..., Settings], fake: RecordingTelegram, **overrides: Any
+    make_settings: Callable[..., Settings],
+    fake: RecordingTelegram,
+    ready: Callable[[], None] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[tuple[str, Settings, asyncio.Event, asyncio.Task[None]]]:
     """``serve`` started on a free port, not yet waited for; stopped at the end."""
     port = free_port()
@@ -66,12 +69,30 @@ async def launched(
         **overrides,
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, stop=stop))
+    task = asyncio.create_task(serve(settings, stop=stop, ready=ready))
     try:
         yield url, settings, stop, task
     finally:
         stop.set()
         await task
+
+
+async def test_ready_is_called_once_the_webhook_is_set_and_the_port_answers(
+    make_settings: Callable[..., Settings],
+) -> None:
+    webhooks_when_ready: list[int] = []
+    called = asyncio.Event()
+
+    def ready() -> None:
+        webhooks_when_ready.append(len(fake.called("setWebhook")))
+        called.set()
+
+    async with RecordingTelegram() as fake, launched(make_settings, fake, ready) as launch:
+        url = launch[0]
+        await asyncio.wait_for(called.wait(), timeout=10)
+        async with aiohttp.ClientSession() as session, session.get(url + "/healthz") as health:
+            status = health.status
+    assert webhooks_when_ready == [1] and status == 200
 
 
 class HeldTelegram(RecordingTelegram):
