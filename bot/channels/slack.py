@@ -61,12 +61,24 @@ MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 def web_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, pointed at ``SLACK_API_URL`` when set (tests, proxies)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    options: dict[str, Any] = {"token": token}
+    options: dict[str, Any] = {"token": token, "logger": library_logger("web")}
     if settings.slack_api_url:
         options["base_url"] = settings.slack_api_url
     client = AsyncWebClient(**options)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     return client
+
+
+def library_logger(part: str) -> logging.Logger:
+    """The logger handed to slack_sdk or Bolt, at the level it would inherit.
+
+    Both decide whether to log at DEBUG by ``logger.level`` itself, not by the effective
+    level, so a logger left at NOTSET makes them format every debug message, each API
+    response in full among them, only for logging to drop it.
+    """
+    logger = logging.getLogger(f"{__name__}.{part}")
+    logger.setLevel(log.getEffectiveLevel())
+    return logger
 
 
 class SlackSender:
@@ -191,7 +203,7 @@ class SlackChannel:
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else "",
             process_before_response=False,
-            logger=logging.getLogger("bot.channels.slack.bolt"),
+            logger=library_logger("bolt"),
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._running = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -96,6 +97,24 @@ async def test_dm_is_answered_with_blocks_and_buttons(slack: Workspace) -> None:
     assert any("Ask a question" in label for label in labels)
     [info] = slack.fake.called("users.info")
     assert info.params["user"] == MEMBER and info.params["include_locale"] in ("1", "true")
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.DEBUG])
+async def test_slack_libraries_log_their_detail_only_when_the_log_is_at_debug(
+    make_app: Callable[..., Any], caplog: pytest.LogCaptureFixture, level: int
+) -> None:
+    """slack_sdk and Bolt read ``logger.level`` itself: their loggers must carry the log's
+    level, or they build every debug message (each API response in full) to drop it."""
+    with caplog.at_level(level):
+        async with workspace(make_app) as ws:
+            await ws.dm("hello")
+    assert ws.channel.client.logger.level == level
+    detail = [
+        record
+        for record in caplog.records
+        if record.name.startswith("bot.channels.slack.") and record.levelno == logging.DEBUG
+    ]
+    assert bool(detail) == (level == logging.DEBUG)
 
 
 async def test_slack_locale_picks_the_language(slack: Workspace) -> None:
