@@ -61,7 +61,8 @@ def settle_heap() -> None:
     out of its view. An event's own objects are freed by reference counting when it is
     done, so young collections every 700 net allocations mostly walked the events still in
     flight; at 10,000 they run a few times a minute. Under the load benchmark the collector
-    took 5 % of a worker's CPU, and 0.4 % with both.
+    took 5 % of a worker's CPU, and 0.4 % with both; its longest pause fell from about
+    200 ms (a full collection) to about 30 ms.
     """
     gc.collect()
     gc.freeze()
