@@ -211,7 +211,7 @@ class Analyzer:
         """For a known spelling the base writes rarely, a close one it writes far more often:
         examples keep typos on purpose ("korea trainig"), which must not make "trainigs"
         find only those entries instead of every entry that says "trainings"."""
-        if len(word) < MIN_FUZZY or word.isdigit():
+        if not _may_be_misspelt(word):
             return None
         return self._usual(word)
 
@@ -233,7 +233,7 @@ class Analyzer:
 
     def correct(self, word: str) -> str | None:
         """The closest known word for a typo, or None when nothing is close enough."""
-        if len(word) < MIN_FUZZY or word.isdigit():
+        if not _may_be_misspelt(word):
             return None
         return self._correction(word)
 
@@ -244,3 +244,8 @@ class Analyzer:
         if found and found[0][0] != word[0]:
             return None  # typos rarely hit the first letter; this avoids learn → clear
         return found[0] if found else None
+
+
+def _may_be_misspelt(word: str) -> bool:
+    """Short words and numbers are too close to others for fuzzy matching to mean much."""
+    return len(word) >= MIN_FUZZY and not word.isdigit()
