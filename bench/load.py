@@ -21,8 +21,10 @@ these libraries, and its ``server_cpu_ms_per_update`` beside the echo's and the
 assistant's tells what the platform libraries, the database and optobot's own turn each
 cost.
 
-``server_cpu``, ``database_cpu`` and ``bench_cpu`` are cores used during a phase;
-``other_cpu`` is what the rest of the machine used meanwhile. On a shared 2-core host a
+``server_cpu``, ``database_cpu`` and ``bench_cpu`` are cores used during a phase
+(``database_cpu`` is null on a ``--postgres`` server, whose processes the benchmark does not
+know; their CPU then counts as other); ``other_cpu`` is what the rest of the machine used
+meanwhile. On a shared 2-core host a
 high ``other_cpu`` means the figures are low for reasons outside optobot; then
 ``server_cpu_ms_per_update`` (server CPU over updates handled) is the figure to compare.
 
@@ -82,6 +84,16 @@ EVAL_SET = ROOT / "tests" / "knowledge" / "eval_set.yaml"
 RUNS = ("sqlite", "postgresql", "floor", "echo")
 AUTO_SHARE = 0.5
 """The paced phase offers this share of the saturated throughput unless --rate says."""
+DatabaseCpu = Callable[[], float] | None
+"""The database server's CPU seconds so far; None when they cannot be known (a
+``--postgres`` server's processes are not ours to find)."""
+
+
+def no_database_server() -> float:
+    """SQLite runs inside the server and the echo has no database: no CPU of their own."""
+    return 0.0
+
+
 _SERIES = itertools.count()
 """Runs of this process, for member numbers and folders of their own."""
 TARGETS = {
@@ -198,7 +210,7 @@ class Run:
         env: dict[str, str],
         phases: list[str],
         pick: Pick,
-        extra_cpu: Callable[[], float] = lambda: 0.0,
+        extra_cpu: DatabaseCpu,
     ) -> dict[str, Any]:
         child = Child(argv, env, self.workdir, self.workdir / "server.log")
         await child.start(f"http://127.0.0.1:{self.port}/healthz")
@@ -210,13 +222,17 @@ class Run:
                 for number, phase in enumerate(phases):
                     rate = self._rate(result) if phase == "paced" else None
                     tally = Tally(Gate(self.args.seconds, rate))
-                    cpu, database, host = child.cpu_seconds(), extra_cpu(), host_busy_seconds()
+                    cpu, host = child.cpu_seconds(), host_busy_seconds()
+                    database = extra_cpu() if extra_cpu else 0.0
                     summary = await run_phase(self.members(number, http, tally), pick, tally)
                     elapsed = time.perf_counter() - tally.gate.start
                     summary["server_cpu"] = round((child.cpu_seconds() - cpu) / elapsed, 2)
-                    summary["database_cpu"] = round((extra_cpu() - database) / elapsed, 2)
+                    summary["database_cpu"] = (
+                        round((extra_cpu() - database) / elapsed, 2) if extra_cpu else None
+                    )
                     busy = (host_busy_seconds() - host) / elapsed
-                    ours = summary["server_cpu"] + summary["database_cpu"] + summary["bench_cpu"]
+                    ours = summary["server_cpu"] + (summary["database_cpu"] or 0.0)
+                    ours += summary["bench_cpu"]
                     summary["other_cpu"] = round(max(0.0, busy - ours), 2)
                     if summary["updates"]:  # robust to a busy host, unlike updates/s
                         per_update = summary["server_cpu"] * elapsed / summary["updates"]
@@ -259,7 +275,7 @@ async def assistant(
     args: argparse.Namespace,
     workdir: Path,
     questions: Questions,
-    database_cpu: Callable[[], float] = lambda: 0.0,
+    database_cpu: DatabaseCpu = no_database_server,
 ) -> dict[str, Any]:
     run = Run(name, args, workdir)
     async with run.telegram, run.slack:
@@ -285,7 +301,7 @@ async def echo(
     workdir: Path,
     questions: Questions,
     database_url: str | None = None,
-    database_cpu: Callable[[], float] = lambda: 0.0,
+    database_cpu: DatabaseCpu = no_database_server,
 ) -> dict[str, Any]:
     """The bare echo (one process), or with a database the floor, which runs as many
     processes as the assistant: the most optobot could do here (``bench/loadkit/echo.py``)."""
@@ -318,14 +334,14 @@ def _headline(measured: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-Measure = Callable[[str, Callable[[], float]], Awaitable[dict[str, Any]]]
-"""A run on a PostgreSQL URL, given the database's CPU seconds so far."""
+Measure = Callable[[str, DatabaseCpu], Awaitable[dict[str, Any]]]
+"""A run on a PostgreSQL URL, given the database's CPU seconds so far when known."""
 
 
 async def on_postgresql(name: str, args: argparse.Namespace, measure: Measure) -> dict[str, Any]:
     """``measure`` on ``--postgres``, else on a throw-away cluster; skipped without one."""
     if args.postgres:
-        return await measure(args.postgres, lambda: 0.0)
+        return await measure(args.postgres, None)
     cluster = ThrowawayPostgres()
     try:
         url = await cluster.start()
@@ -411,6 +427,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     for name in RUNS:
         report[name] = _median_run(runs[name]) if name in runs else {"skipped": "not in --only"}
     report["ratio"] = round(statistics.median(ratios), 3) if ratios else None
+    if len(ratios) > 1:
+        report["ratio_runs"] = [round(ratio, 3) for ratio in ratios]
     report["targets"] = targets(report)
     return report
 
