@@ -21,17 +21,17 @@ these libraries, and its ``server_cpu_ms_per_update`` beside the echo's and the
 assistant's tells what the platform libraries, the database and optobot's own turn each
 cost.
 
-``server_cpu``, ``database_cpu`` and ``bench_cpu`` are cores used during a phase
-(``database_cpu`` is null on a ``--postgres`` server, whose processes the benchmark does not
-know; their CPU then counts as other); ``other_cpu`` is what the rest of the machine used
-meanwhile. On a shared 2-core host a
-high ``other_cpu`` means the figures are low for reasons outside optobot; then
-``server_cpu_ms_per_update`` (server CPU over updates handled) is the figure to compare.
+``server_cpu``, ``database_cpu`` and ``bench_cpu`` are cores used during a phase;
+``other_cpu`` is what the rest of the machine used meanwhile. ``database_cpu`` is null on a
+``--postgres`` server, whose processes the benchmark cannot see: their CPU counts as other.
+On a shared 2-core host a high ``other_cpu`` means the figures are low for reasons outside
+optobot; then ``server_cpu_ms_per_update`` (server CPU over updates handled) is the figure
+to compare.
 
 On a shared virtual machine one run may differ from the next by a third. ``--repeat N``
 runs everything N times, each backend followed by its echo baseline: every figure is then
 from the run with the median throughput, ``updates_per_s_runs`` lists all of them, and the
-ratio is the median of the N paired ratios.
+ratio is the median of the N paired ratios (``ratio_runs``).
 
 Without ``--postgres`` (or ``OPTOBOT_BENCH_DATABASE_URL``) a throw-away cluster is made;
 when that fails PostgreSQL is reported as skipped. Use a database you can throw away: the
