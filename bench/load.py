@@ -49,7 +49,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ from bench.loadkit.members import (  # noqa: E402
     TelegramMember,
 )
 from bench.loadkit.mix import Questions, assistant_mix, echo_mix  # noqa: E402
-from bench.loadkit.postgres import PostgresUnavailable, ThrowawayPostgres  # noqa: E402
+from bench.loadkit.postgres import DatabaseCpu, on_postgresql  # noqa: E402
 from bench.loadkit.processes import (  # noqa: E402
     Child,
     ChildFailed,
@@ -84,16 +84,6 @@ EVAL_SET = ROOT / "tests" / "knowledge" / "eval_set.yaml"
 RUNS = ("sqlite", "postgresql", "floor", "echo")
 AUTO_SHARE = 0.5
 """The paced phase offers this share of the saturated throughput unless --rate says."""
-DatabaseCpu = Callable[[], float] | None
-"""The database server's CPU seconds so far; None when they cannot be known (a
-``--postgres`` server's processes are not ours to find)."""
-
-
-def no_database_server() -> float:
-    """SQLite runs inside the server and the echo has no database: no CPU of their own."""
-    return 0.0
-
-
 _SERIES = itertools.count()
 """Runs of this process, for member numbers and folders of their own."""
 TARGETS = {
@@ -138,6 +128,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "and echo",
     )
     return parser.parse_args(argv)
+
+
+def no_database_server() -> float:
+    """SQLite runs inside the server and the echo has no database: no CPU of their own."""
+    return 0.0
 
 
 class Run:
@@ -334,26 +329,6 @@ def _headline(measured: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-Measure = Callable[[str, DatabaseCpu], Awaitable[dict[str, Any]]]
-"""A run on a PostgreSQL URL, given the database's CPU seconds so far when known."""
-
-
-async def on_postgresql(name: str, args: argparse.Namespace, measure: Measure) -> dict[str, Any]:
-    """``measure`` on ``--postgres``, else on a throw-away cluster; skipped without one."""
-    if args.postgres:
-        return await measure(args.postgres, None)
-    cluster = ThrowawayPostgres()
-    try:
-        url = await cluster.start()
-        progress(f"{name}: throw-away cluster on port {cluster.port}")
-        return await measure(url, cluster.cpu_seconds)
-    except PostgresUnavailable as error:
-        progress(f"{name} skipped: {error}")
-        return {"skipped": str(error)}
-    finally:
-        await cluster.stop()
-
-
 def targets(report: dict[str, Any]) -> dict[str, Any]:
     """The issue's targets, judged on PostgreSQL (SQLite when PostgreSQL was skipped)."""
     backend = "postgresql" if "updates_per_s" in report.get("postgresql", {}) else "sqlite"
@@ -403,13 +378,15 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 return assistant("sqlite", url, args, workdir, questions)
             if name == "postgresql":
                 return on_postgresql(
-                    name,
-                    args,
+                    args.postgres,
                     lambda url, cpu: assistant(name, url, args, workdir, questions, cpu),
+                    lambda text: progress(f"{name}: {text}"),
                 )
             if name == "floor":
                 return on_postgresql(
-                    name, args, lambda url, cpu: echo(name, args, workdir, questions, url, cpu)
+                    args.postgres,
+                    lambda url, cpu: echo(name, args, workdir, questions, url, cpu),
+                    lambda text: progress(f"{name}: {text}"),
                 )
             return echo(name, args, workdir, questions)
 

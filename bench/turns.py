@@ -35,7 +35,7 @@ from sqlalchemy import event  # noqa: E402
 from bench.loadkit.far_side import Want  # noqa: E402
 from bench.loadkit.generator import StepFailed  # noqa: E402
 from bench.loadkit.mix import Questions, assistant_mix  # noqa: E402
-from bench.loadkit.postgres import PostgresUnavailable, ThrowawayPostgres  # noqa: E402
+from bench.loadkit.postgres import on_postgresql  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.assistant import Assistant  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -166,19 +166,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="optobot-turns-") as folder:
             sqlite = f"sqlite+aiosqlite:///{Path(folder) / 'turns.sqlite3'}"
             report["sqlite"] = await backend(sqlite, questions, args.sessions)
-    if "postgresql" not in wanted:
-        return report
-    if args.postgres:
-        report["postgresql"] = await backend(args.postgres, questions, args.sessions)
-        return report
-    cluster = ThrowawayPostgres()
-    try:
-        url = await cluster.start()
-        report["postgresql"] = await backend(url, questions, args.sessions)
-    except PostgresUnavailable as error:
-        report["postgresql"] = {"skipped": str(error)}
-    finally:
-        await cluster.stop()
+    if "postgresql" in wanted:
+        report["postgresql"] = await on_postgresql(
+            args.postgres, lambda url, _cpu: backend(url, questions, args.sessions)
+        )
     return report
 
 

@@ -14,13 +14,20 @@ import os
 import pwd
 import shutil
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from bench.loadkit.processes import process_cpu
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 PORT = 55450
 DATABASE = "optobot"
+
+DatabaseCpu = Callable[[], float] | None
+"""The database server's CPU seconds so far; None when they cannot be known (a server
+given by URL is not ours to find)."""
+Work = Callable[[str, DatabaseCpu], Awaitable[dict[str, Any]]]
 
 
 class PostgresUnavailable(Exception):
@@ -89,6 +96,25 @@ class ThrowawayPostgres:
         if process.returncode != 0:
             last = output.decode(errors="replace").strip().splitlines()[-3:]
             raise PostgresUnavailable(f"{Path(str(argv[0])).name} failed: {' / '.join(last)}")
+
+
+async def on_postgresql(
+    url: str | None, work: Work, announce: Callable[[str], None] = lambda _: None
+) -> dict[str, Any]:
+    """``work`` on the server at ``url``, else on a throw-away cluster whose CPU it can
+    count; ``{"skipped": why}`` when no cluster can be made."""
+    if url:
+        return await work(url, None)
+    cluster = ThrowawayPostgres()
+    try:
+        started = await cluster.start()
+        announce(f"throw-away cluster on port {cluster.port}")
+        return await work(started, cluster.cpu_seconds)
+    except PostgresUnavailable as error:
+        announce(f"skipped: {error}")
+        return {"skipped": str(error)}
+    finally:
+        await cluster.stop()
 
 
 def _parent(entry: Path) -> int | None:
