@@ -22,7 +22,10 @@ assistant's tells what the platform libraries, the database and optobot's own tu
 cost.
 
 ``server_cpu``, ``database_cpu`` and ``bench_cpu`` are cores used during a phase;
-``other_cpu`` is what the rest of the machine used meanwhile. ``database_cpu`` is null on a
+``other_cpu`` is what the rest of the machine used meanwhile. ``server_cpu_by_process``
+splits the first over the server's processes (with ``--workers``, the idle supervisor
+first, then each worker). A phase starts only once every process listens on the port, so
+no process is left without the members' connections. ``database_cpu`` is null on a
 ``--postgres`` server, whose processes the benchmark cannot see: their CPU counts as other.
 On a shared 2-core host a high ``other_cpu`` means the figures are low for reasons outside
 optobot; then ``server_cpu_ms_per_update`` (server CPU over updates handled) is the figure
@@ -206,9 +209,11 @@ class Run:
         phases: list[str],
         pick: Pick,
         extra_cpu: DatabaseCpu,
+        *,
+        processes: int,
     ) -> dict[str, Any]:
         child = Child(argv, env, self.workdir, self.workdir / "server.log")
-        await child.start(f"http://127.0.0.1:{self.port}/healthz")
+        await child.start(self.port, processes=processes)
         progress(f"{self.name}: server up (pid {child.pid}), {self.args.members} members")
         result: dict[str, Any] = {}
         try:
@@ -217,11 +222,16 @@ class Run:
                 for number, phase in enumerate(phases):
                     rate = self._rate(result) if phase == "paced" else None
                     tally = Tally(Gate(self.args.seconds, rate))
-                    cpu, host = child.cpu_seconds(), host_busy_seconds()
+                    cpu, host = child.cpu_by_process(), host_busy_seconds()
                     database = extra_cpu() if extra_cpu else 0.0
                     summary = await run_phase(self.members(number, http, tally), pick, tally)
                     elapsed = time.perf_counter() - tally.gate.start
-                    summary["server_cpu"] = round((child.cpu_seconds() - cpu) / elapsed, 2)
+                    used = [
+                        (seconds - cpu.get(pid, 0.0)) / elapsed
+                        for pid, seconds in child.cpu_by_process().items()
+                    ]
+                    summary["server_cpu"] = round(sum(used), 2)
+                    summary["server_cpu_by_process"] = [round(cores, 2) for cores in used]
                     summary["database_cpu"] = (
                         round((extra_cpu() - database) / elapsed, 2) if extra_cpu else None
                     )
@@ -286,6 +296,7 @@ async def assistant(
             ["saturated", "paced"],
             assistant_mix(questions),
             database_cpu,
+            processes=args.workers,
         )
     return _headline(measured)
 
@@ -306,10 +317,11 @@ async def echo(
         if database_url:
             upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
             await Child(upgrade, env, run.workdir, run.workdir / "upgrade.log").run()
-        argv = [sys.executable, "-m", "bench.loadkit.echo"]
-        if database_url:
-            argv += ["--processes", str(args.workers)]
-        measured = await run.measure(argv, env, ["saturated"], echo_mix(questions), database_cpu)
+        processes = args.workers if database_url else 1
+        argv = [sys.executable, "-m", "bench.loadkit.echo", "--processes", str(processes)]
+        measured = await run.measure(
+            argv, env, ["saturated"], echo_mix(questions), database_cpu, processes=processes
+        )
     return _headline(measured)
 
 

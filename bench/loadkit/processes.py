@@ -17,6 +17,8 @@ from pathlib import Path
 import aiohttp
 
 TICKS = os.sysconf("SC_CLK_TCK")
+LISTEN = "0A"
+"""The state of a listening socket in ``/proc/net/tcp``."""
 PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")
 """The only variables of the bench's environment a child sees, besides its own."""
 
@@ -55,13 +57,22 @@ class Child:
         if code != 0:
             raise ChildFailed(f"{' '.join(self.argv[1:])} exited {code}: {self.tail()}")
 
-    async def start(self, health_url: str, seconds: float = 90, *, in_a_row: int = 12) -> None:
-        """Start and wait until ``health_url`` answers 200 ``in_a_row`` times, each on a
-        new connection: with ``serve --workers N`` the kernel hands each connection to
-        some worker, and one healthy worker says nothing of the others (a webhook post
-        reaching a worker that is still starting gets 503)."""
+    async def start(
+        self, port: int, seconds: float = 90, *, processes: int = 1, in_a_row: int = 12
+    ) -> None:
+        """Start and wait until ``processes`` sockets listen on ``port`` and ``/healthz``
+        answers 200 ``in_a_row`` times, each on a new connection.
+
+        Every server here (``serve --workers N``, the echo with ``--processes N``) binds in
+        each process with ``SO_REUSEPORT`` once that process is ready, and the kernel hands
+        each new connection to one of the sockets listening then. The members' keep-alive
+        connections opened while one process listened would stay with it for the whole
+        phase, and the others would idle; so all must listen first. The health answers say
+        the ones listening can serve (the assistant's reports its database and channels).
+        """
         await self._spawn()
         assert self.process is not None
+        health_url = f"http://127.0.0.1:{port}/healthz"
         deadline = time.monotonic() + seconds
         healthy = 0
         connector = aiohttp.TCPConnector(force_close=True)
@@ -69,6 +80,9 @@ class Child:
             while time.monotonic() < deadline:
                 if self.process.returncode is not None:
                     raise ChildFailed(f"exited {self.process.returncode}: {self.tail()}")
+                if listening_sockets(port) < processes:
+                    await asyncio.sleep(0.1)
+                    continue
                 try:
                     async with http.get(health_url) as response:
                         healthy = healthy + 1 if response.status == 200 else 0
@@ -101,8 +115,9 @@ class Child:
         """The largest high-water mark of any one process."""
         return max(peak_rss_mb(pid) for pid in self.pids())
 
-    def cpu_seconds(self) -> float:
-        return sum(process_cpu(pid) for pid in self.pids())
+    def cpu_by_process(self) -> dict[int, float]:
+        """CPU seconds of the child and of each of its own children, by process id."""
+        return {pid: process_cpu(pid) for pid in self.pids()}
 
     async def stop(self, seconds: float = 20) -> int | None:
         """SIGTERM (the server finishes what is in flight), SIGKILL if it hangs."""
@@ -141,6 +156,22 @@ def process_cpu(pid: int) -> float:
         return 0.0
     fields = stat.rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def listening_sockets(port: int) -> int:
+    """Sockets listening on ``port`` on any address, IPv4 or IPv6 (``/proc/net/tcp*``)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state = fields[1], fields[3]
+            if state == LISTEN and int(local.rpartition(":")[2], 16) == port:
+                count += 1
+    return count
 
 
 def host_busy_seconds() -> float:
