@@ -388,19 +388,15 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             if name == "sqlite":
                 url = f"sqlite+aiosqlite:///{workdir / f'optobot-{repetition}.sqlite3'}"
                 return assistant("sqlite", url, args, workdir, questions)
-            if name == "postgresql":
-                return on_postgresql(
-                    args.postgres,
-                    lambda url, cpu: assistant(name, url, args, workdir, questions, cpu),
-                    lambda text: progress(f"{name}: {text}"),
-                )
-            if name == "floor":
-                return on_postgresql(
-                    args.postgres,
-                    lambda url, cpu: echo(name, args, workdir, questions, url, cpu),
-                    lambda text: progress(f"{name}: {text}"),
-                )
-            return echo(name, args, workdir, questions)
+            if name == "echo":
+                return echo(name, args, workdir, questions)
+
+            async def work(url: str, cpu: DatabaseCpu) -> dict[str, Any]:
+                if name == "postgresql":
+                    return await assistant(name, url, args, workdir, questions, cpu)
+                return await echo(name, args, workdir, questions, url, cpu)  # the floor
+
+            return on_postgresql(args.postgres, work, lambda text: progress(f"{name}: {text}"))
 
         for repetition in range(args.repeat):
             if args.repeat > 1:
