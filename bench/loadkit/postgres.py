@@ -64,13 +64,15 @@ class ThrowawayPostgres:
         return self.url
 
     def cpu_seconds(self) -> float:
-        """CPU of the postmaster and its backends (processes alive now)."""
+        """CPU of the postmaster and its backends, those alive now and those that have
+        exited: a pool closes connections it has no room for, most of them as a phase
+        ends, and their backends' CPU would drop out of the count with them."""
         pid_file = self.data / "postmaster.pid"
         try:
             postmaster = int(pid_file.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return 0.0
-        total = process_cpu(postmaster)
+        total = process_cpu(postmaster, reaped=True)
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit() and _parent(entry) == postmaster:
                 total += process_cpu(int(entry.name))

@@ -148,14 +148,18 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def process_cpu(pid: int) -> float:
-    """User plus system CPU seconds of one process (0 when it is gone)."""
+def process_cpu(pid: int, *, reaped: bool = False) -> float:
+    """User plus system CPU seconds of one process (0 when it is gone); with ``reaped``
+    also those of its children that have exited and been waited for, which the kernel
+    adds to the parent (cutime and cstime)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
     fields = stat.rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    own = int(fields[11]) + int(fields[12])
+    children = int(fields[13]) + int(fields[14]) if reaped else 0
+    return (own + children) / TICKS
 
 
 def listening_sockets(port: int) -> int:
