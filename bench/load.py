@@ -30,9 +30,10 @@ no process is left without the members' connections. ``database_cpu`` is null on
 On a shared 2-core host a high ``other_cpu`` means the figures are low for reasons outside
 optobot; then ``server_cpu_ms_per_update`` (server CPU over updates handled) is the figure
 to compare. ``machine_cpu_ms_per_update`` counts the whole machine the same way: the
-server, the database, the members with the fake APIs, and the rest. A saturated phase keeps
-every core busy, so the cores divided by it is the throughput, and no run can reach the
-throughput target while it is above ``targets``' ``machine_budget_ms_per_update``.
+server, the database, the members with the fake APIs, and the rest. Throughput is at most
+the cores divided by it (equal when every core is busy, as in the saturated PostgreSQL
+runs), so no run reaches the throughput target while its figure is above ``targets``'
+``machine_budget_ms_per_update``.
 
 On a shared virtual machine one run may differ from the next by a third. ``--repeat N``
 runs everything N times, each backend followed by its echo baseline: every figure is then
