@@ -166,6 +166,7 @@ class Run:
             "OPTOBOT_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "OPTOBOT_HTTP_HOST": "127.0.0.1",
             "OPTOBOT_HTTP_PORT": str(self.port),
+            "OPTOBOT_METRICS_PORT": "0",
             "OPTOBOT_DATA_DIR": str(self.workdir / "var"),
             "OPTOBOT_RATE_LIMIT_PER_MINUTE": "1000000",
             # the far side is no Telegram: its 30 messages/s would measure Telegram, not us

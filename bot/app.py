@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.assistant import Assistant
 from bot.forms import FormEngine
+from bot.private_files import private_directory
 from bot.routing import Router
 from bot.settings import Settings
 from bot.storage import Database, utcnow
@@ -35,6 +36,7 @@ class App:
 async def build_app(
     settings: Settings, *, clock: Callable[[], datetime] = utcnow, migrate: bool = True
 ) -> App:
+    private_directory(settings.data_dir)
     database = Database(settings.effective_database_url)
     if migrate:
         await database.upgrade()

@@ -1,8 +1,11 @@
 """Logging as text or one JSON object per line, with secrets and addresses masked.
 
-Tokens and e-mail addresses never reach the log, whatever a library prints: the redacting
-filter sits on the handler, so it sees every record. Member message texts are only logged
-at DEBUG by our own code.
+Tokens, passwords and e-mail addresses never reach the log, whatever a library prints: the
+redacting filter sits on the handler, so it sees every record at every level, and it
+cleans the whole record (the message, an exception's text and traceback, a stack), so
+every formatter, the JSON one too, writes only what was cleaned. The configured secrets
+are masked by value, whatever their shape. Member message texts are only logged at DEBUG
+by our own code.
 """
 
 from __future__ import annotations
@@ -10,29 +13,75 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from bot.settings import Settings
+from bot.settings import SECRETS, Settings
 
-_SECRETS = re.compile(
-    r"\d{5,}:[A-Za-z0-9_-]{20,}"  # Telegram bot token, also inside .../bot<token>/
-    r"|\bxox[a-z]-[A-Za-z0-9-]+"  # Slack tokens
-    r"|\bxapp-[A-Za-z0-9-]+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
-)
+_PATTERNS = [
+    # Telegram bot token, also inside .../bot<token>/; the part after the colon has a
+    # letter, so a "chat:message" reference of two numbers stays readable
+    (r"(?:(?<=bot)|(?<![A-Za-z0-9.]))\d{5,}:(?=\d*[A-Za-z_-])[A-Za-z0-9_-]{4,}", "***"),
+    (r"\bxox[a-z]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+", "***"),  # Slack tokens
+    (r"(?<=://)([^:/@\s]+):[^@\s/]+@", r"\1:***@"),  # a password in a URL
+    (r"\[parameters: [^\n]*\]", "[parameters: ***]"),  # SQLAlchemy's row values
+    (r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "***"),  # e-mail addresses
+]
+_COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in _PATTERNS]
+_SHORTEST_SECRET = 4
+"""Shorter configured values are not masked by value: they would hit ordinary words."""
 
 
-def redact(text: str) -> str:
-    return _SECRETS.sub("***", text)
+def redact(text: str, known: re.Pattern[str] | None = None) -> str:
+    if known is not None:
+        text = known.sub("***", text)
+    for pattern, replacement in _COMPILED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+_PLAIN = logging.Formatter()
+"""Formats an exception as every formatter does, for the filter to clean it first."""
 
 
 class RedactingFilter(logging.Filter):
+    """Cleans every part of a record that a formatter writes; ``secrets`` are masked by
+    value besides the shapes every token and address has."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        values = sorted({s for s in secrets if len(s) >= _SHORTEST_SECRET}, key=len, reverse=True)
+        self.known = re.compile("|".join(map(re.escape, values))) if values else None
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = redact(message)
-        if clean != message:
+        clean = redact(message, self.known)
+        if clean != message or record.args:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _PLAIN.formatException(record.exc_info)
+        if record.exc_text:  # formatters write this text instead of formatting anew
+            record.exc_text = redact(record.exc_text, self.known)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.known)
         return True
+
+
+def configured_secrets(settings: Settings) -> list[str]:
+    """The values of the secret settings, and the password inside the database URL."""
+    values = []
+    for field in SECRETS:
+        value = getattr(settings, field)
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else value.get_secret_value()
+        values.append(text)
+        if field == "database_url":
+            password = urlsplit(text).password
+            values.extend([password] if password else [])
+    return values
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
@@ -48,9 +97,40 @@ class JsonFormatter(logging.Formatter):
             "pid": record.process,  # which worker, with ``serve --workers``
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:  # the filter's cleaned text, if it ran
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = record.stack_info
         return json.dumps(entry, ensure_ascii=False)
+
+
+class Throttled:
+    """A warning that anyone outside can cause as often as they like (a wrong webhook
+    secret, a bad signature): logged at most once per ``every`` seconds, the next line
+    saying how many were left out meanwhile."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger = logger
+        self.every = every
+        self.clock = clock
+        self._next = float("-inf")
+        self._left_out = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        now = self.clock()
+        if now < self._next:
+            self._left_out += 1
+            return
+        if self._left_out:
+            message += " (and %d more like it since the last such line)"
+            args = (*args, self._left_out)
+        self._next, self._left_out = now + self.every, 0
+        self.logger.warning(message, *args)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -59,7 +139,7 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
-    handler.addFilter(RedactingFilter())
+    handler.addFilter(RedactingFilter(configured_secrets(settings)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

@@ -82,15 +82,28 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 
 
 def http_app(app: App, channels: list[Channel]) -> web.Application:
-    """The one HTTP server: health, metrics and whatever routes the channels need."""
+    """The public HTTP server: health and whatever routes the channels need."""
     server = web.Application()
     server[APP] = app
     server[CHANNELS] = channels
     server.router.add_get("/healthz", healthz)
-    server.router.add_get("/metrics", metrics_endpoint)
     for channel in channels:
         channel.install(server)
     return server
+
+
+def metrics_app(app: App) -> web.Application:
+    """``/metrics`` alone, for a listener of its own (``OPTOBOT_METRICS_HOST``, by default
+    this machine only): the figures are not for whoever reaches the webhooks."""
+    server = web.Application()
+    server[APP] = app
+    server.router.add_get("/metrics", metrics_endpoint)
+    return server
+
+
+def _runner(server: web.Application, settings: Settings) -> web.AppRunner:
+    access = logging.getLogger("aiohttp.access") if settings.http_access_log else None
+    return web.AppRunner(server, handle_signals=False, access_log=access)
 
 
 async def serve(
@@ -114,13 +127,9 @@ async def serve(
             with suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signal.SIGHUP, knowledge.reload)
         channels = configured_channels(app)
-        server = http_app(app, channels)
-        runner = web.AppRunner(
-            server,
-            handle_signals=False,
-            access_log=logging.getLogger("aiohttp.access") if settings.http_access_log else None,
-        )
-        await runner.setup()
+        runners = [_runner(http_app(app, channels), settings), _runner(metrics_app(app), settings)]
+        for runner in runners:
+            await runner.setup()
         senders = {channel.name: channel.sender for channel in channels}
         async with (
             delivering(app, senders),
@@ -132,14 +141,15 @@ async def serve(
                     await channel.start()
                     log.info("channel %s running", channel.name)
                 # bound only now, so a worker never takes an update it cannot handle yet
-                site = web.TCPSite(
-                    runner,
-                    settings.http_host,
-                    settings.http_port,
-                    reuse_port=settings.http_reuse_port,
-                )
-                await site.start()
+                addresses = [
+                    (settings.http_host, settings.http_port),
+                    (settings.metrics_host, settings.metrics_port),
+                ]
+                for runner, (host, port) in zip(runners, addresses, strict=True):
+                    site = web.TCPSite(runner, host, port, reuse_port=settings.http_reuse_port)
+                    await site.start()
                 log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
+                log.info("metrics on %s", ", ".join(map(str, runners[1].addresses)))
                 for channel in channels:
                     await channel.announce()
                 if ready is not None:
@@ -147,11 +157,11 @@ async def serve(
                 await stop.wait()
                 log.info("stopping: no new updates, finishing those in flight")
             finally:
-                await _stop_taking_updates(channels, runner)
+                await _stop_taking_updates(channels, runners)
         log.info("stopped")
 
 
-async def _stop_taking_updates(channels: list[Channel], runner: web.AppRunner) -> None:
+async def _stop_taking_updates(channels: list[Channel], runners: list[web.AppRunner]) -> None:
     """The HTTP server stops listening and finishes the requests in flight (a webhook's
     update is handled inside its request), then the channels stop polling and finish what
     they took.
@@ -159,7 +169,8 @@ async def _stop_taking_updates(channels: list[Channel], runner: web.AppRunner) -
     Runs before the outbox worker stops, so replies and staff messages of updates still in
     flight are queued and sent.
     """
-    await runner.cleanup()
+    for runner in runners:
+        await runner.cleanup()
     for channel in reversed(channels):
         with suppress(Exception):
             await channel.stop()

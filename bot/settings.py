@@ -1,7 +1,8 @@
 """Settings from the environment and `.env`.
 
 Platform credentials keep their usual names (``TELEGRAM_BOT_TOKEN``, ``SLACK_BOT_TOKEN`` …);
-the assistant's own settings start with ``OPTOBOT_``.
+the assistant's own settings start with ``OPTOBOT_``. Every secret may instead be given as
+a file, ``NAME_FILE=/run/secrets/name`` (Docker secrets), and is never shown in an error.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_core import PydanticCustomError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bot.webhook_secret import RULE, VALID
 
 Language = Literal["de", "en"]
 LANGUAGES: tuple[Language, ...] = ("de", "en")
@@ -34,6 +44,18 @@ def _id_list(value: Any) -> Any:
     if text.startswith("["):
         return [str(item) for item in json.loads(text)]
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+SECRETS = (
+    "database_url",  # holds the database password
+    "smtp_password",
+    "telegram_webhook_secret",
+    "telegram_bot_token",
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_app_token",
+)
+"""The settings that may come from a file and whose value an error never repeats."""
 
 
 class Settings(BaseSettings):
@@ -79,7 +101,11 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=1, le=65535)
     http_reuse_port: bool = False
-    """Share the port with other ``serve`` processes (set by ``serve --workers``)."""
+    """Share the ports with other ``serve`` processes (set by ``serve --workers``)."""
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
+    """``/metrics`` on a listener of its own, by default reachable from this machine only
+    (the port Prometheus exporters commonly take; 0 lets the system pick one)."""
     http_access_log: bool = False
     """One log line per HTTP request: off by default, the proxy in front keeps those."""
     public_url: str | None = None
@@ -94,6 +120,31 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN")
     slack_api_url: str | None = _env("SLACK_API_URL")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = SecretFiles(settings_cls, env_settings, dotenv_settings)
+        return init_settings, files, env_settings, dotenv_settings, file_secret_settings
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram's rule; an empty secret would let any POST through."""
+        if value is not None and not VALID.fullmatch(value.get_secret_value()):
+            empty = not value.get_secret_value()
+            raise PydanticCustomError(
+                "webhook_secret",
+                ("is empty" if empty else "is not valid")
+                + f": it must be {RULE}, or unset to have one generated",
+            )
+        return value
 
     @field_validator("staff_slack_ids", "staff_telegram_ids", mode="before")
     @classmethod
@@ -137,18 +188,63 @@ class SettingsError(Exception):
     """A setting has a wrong value; the message names it in one line."""
 
 
+class SecretFiles(PydanticBaseSettingsSource):
+    """``NAME_FILE`` for each secret ``NAME``, from the environment or ``.env``: the value
+    is the file's content without its final newline. Setting both is refused."""
+
+    def __init__(self, settings_cls: type[BaseSettings], *sources: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self.sources = [source for source in sources if isinstance(source, EnvSettingsSource)]
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything happens in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field in SECRETS:
+            variable = _variable_name(field)
+            path = self._lookup(variable + "_FILE")
+            if not path:
+                continue
+            if self._lookup(variable):
+                raise SettingsError(
+                    f"invalid setting {variable}_FILE: set {variable} or {variable}_FILE, not both"
+                )
+            try:
+                values[field] = Path(path).read_text().removesuffix("\n").removesuffix("\r")
+            except OSError as error:
+                raise SettingsError(
+                    f"invalid setting {variable}_FILE: cannot read {path}: {error.strerror}"
+                ) from None
+        return values
+
+    def _lookup(self, variable: str) -> str | None:
+        for source in self.sources:
+            value = source.env_vars.get(variable.lower())
+            if value:
+                return value
+        return None
+
+
 def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = _variable_name(str(error["loc"][0]) if error["loc"] else "?")
-            problems.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            secret = field.lower() in SECRETS  # an alias is the field's name in capitals
+            shown = "" if secret else f" (got {error.get('input')!r})"
+            problems.append(f"{_variable_name(field)}: {error['msg']}{shown}")
         raise SettingsError("invalid setting " + "; ".join(problems)) from None
 
 
 def _variable_name(field: str) -> str:
+    """The environment variable of a field (or of an alias, as errors report them)."""
     if field.isupper():  # a platform setting, reported under its alias
         return field
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
     return f"OPTOBOT_{field.upper()}"

@@ -17,11 +17,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 from types import FrameType
 
 from bot import metrics
+from bot.private_files import private_directory
 from bot.settings import Settings
 from bot.storage import Database
+from bot.webhook_secret import webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ def check(settings: Settings) -> None:
 def supervise(settings: Settings, count: int) -> int:
     """Run ``count`` workers until a signal stops them; the worst exit code is ours."""
     check(settings)
-    asyncio.run(_migrate(settings))  # once, before the workers race for it
+    prepare(settings)
     with tempfile.TemporaryDirectory(prefix="optobot-metrics-") as counters:
         env = dict(
             os.environ,
@@ -91,6 +94,15 @@ def _run(settings: Settings, count: int, env: dict[str, str]) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return worst
+
+
+def prepare(settings: Settings) -> None:
+    """What the workers share, made once before they start and race for it: the schema
+    and the generated webhook secret (an empty or invalid secret file stops us here)."""
+    private_directory(Path(settings.data_dir))
+    asyncio.run(_migrate(settings))
+    if settings.telegram_bot_token and settings.public_url:
+        webhook_secret(settings)
 
 
 async def _migrate(settings: Settings) -> None:

@@ -87,7 +87,11 @@ def clock() -> Clock:
 @pytest.fixture
 def make_settings(tmp_path: Path, sqlite_url: str) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"data_dir": tmp_path / "var", "database_url": sqlite_url}
+        values: dict[str, Any] = {
+            "data_dir": tmp_path / "var",
+            "database_url": sqlite_url,
+            "metrics_port": 0,  # any free port: tests run side by side
+        }
         values.update(overrides)
         return Settings(_env_file=None, **values)
 

@@ -28,12 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = 24
 
 
-def worker_env(fake: RecordingTelegram, tmp_path: Path, port: int) -> dict[str, str]:
+def worker_env(
+    fake: RecordingTelegram, tmp_path: Path, port: int, metrics_port: int
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOBOT_", "SLACK_"))}
     env.update(
         OPTOBOT_DATA_DIR=str(tmp_path / "var"),
         OPTOBOT_HTTP_HOST="127.0.0.1",
         OPTOBOT_HTTP_PORT=str(port),
+        OPTOBOT_METRICS_PORT=str(metrics_port),
         OPTOBOT_PUBLIC_URL=f"http://127.0.0.1:{port}",
         OPTOBOT_TELEGRAM_WEBHOOK_SECRET=SECRET,
         TELEGRAM_BOT_TOKEN=fake.token,
@@ -75,7 +78,7 @@ async def fake() -> AsyncIterator[RecordingTelegram]:
 async def test_two_workers_share_one_port_and_answer_each_update_once(
     fake: RecordingTelegram, tmp_path: Path
 ) -> None:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as output:
         parent = await asyncio.create_subprocess_exec(
@@ -85,7 +88,7 @@ async def test_two_workers_share_one_port_and_answer_each_update_once(
             "serve",
             "--workers",
             "2",
-            env=worker_env(fake, tmp_path, port),
+            env=worker_env(fake, tmp_path, port, metrics_port),
             cwd=ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -108,7 +111,8 @@ async def test_two_workers_share_one_port_and_answer_each_update_once(
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)
         assert [len(fake.texts(user["id"])) for user in users] == [1] * MEMBERS
-        assert await scraped_updates(url) == {MEMBERS + 1}  # the same total from either
+        scraped = await scraped_updates(f"http://127.0.0.1:{metrics_port}")
+        assert scraped == {MEMBERS + 1}  # the same total from either
         assert webhook_pids(log.read_text()) == set(children(parent.pid))  # both took a share
     finally:
         parent.send_signal(signal.SIGTERM)

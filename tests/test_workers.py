@@ -116,6 +116,7 @@ async def two_workers(fake: RecordingTelegram, tmp_path: Path) -> AsyncIterator[
             OPTOBOT_DATA_DIR=str(tmp_path / f"worker-{number}"),
             OPTOBOT_HTTP_HOST="127.0.0.1",
             OPTOBOT_HTTP_PORT=str(port),
+            OPTOBOT_METRICS_PORT="0",
             OPTOBOT_PUBLIC_URL="http://127.0.0.1:8443",  # the load balancer's address
             OPTOBOT_TELEGRAM_WEBHOOK_SECRET=SECRET,
             OPTOBOT_STAFF_TELEGRAM_CHAT_ID=str(STAFF_CHAT),

@@ -2,9 +2,10 @@
 out as Block Kit through the Web API.
 
 HTTP mode (``SLACK_SIGNING_SECRET``) answers ``POST /slack/events`` of the one server of
-``serve``; with ``SLACK_APP_TOKEN`` the same app runs over Socket Mode. Bolt checks the
-signature and the five-minute window and acknowledges first; the work happens after the
-ack (``process_before_response=False``), so Slack never waits more than its 3 seconds.
+``serve``; with ``SLACK_APP_TOKEN`` the same app runs over Socket Mode. The signature and
+the five-minute window are checked on the raw body, then Bolt acknowledges first; the work
+happens after the ack (``process_before_response=False``), so Slack never waits more than
+its 3 seconds.
 Every event goes to the Assistant with Slack's own id (the envelope's ``event_id``, or the
 press's ``action_ts`` and user), so a retried delivery gets no second reply.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +38,7 @@ from bot.app import App
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_home import home
 from bot.forms import SUBMIT, Form
+from bot.logs import Throttled
 from bot.markdown import to_mrkdwn, to_plain
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
@@ -205,6 +208,8 @@ class SlackChannel:
             process_before_response=False,
             logger=library_logger("bolt"),
         )
+        self._verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
+        self._refused = Throttled(log)
         self._socket: AsyncSocketModeHandler | None = None
         self._running = False
         self._profiles: dict[str, Profile] = {}
@@ -248,8 +253,25 @@ class SlackChannel:
             await asyncio.gather(*self._busy, return_exceptions=True)
 
     async def handle_http(self, request: web.Request) -> web.Response:
+        """Slack's POST, its signature checked on the raw body before anything parses it
+        (Bolt parses first and checks after: a deep, unsigned JSON body met the parser)."""
+        if not self._signed(request.headers, await request.read()):
+            self._refused.warning("Slack request without a valid signature from %s", request.remote)
+            return web.json_response({"error": "invalid request"}, status=401)
         response = await self.bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
+
+    def _signed(self, headers: Mapping[str, str], body: bytes) -> bool:
+        if self._verifier is None:
+            return False
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            return False
+        try:
+            text = body.decode()
+        except UnicodeDecodeError:
+            return False
+        return self._verifier.is_valid(text, timestamp, headers.get("X-Slack-Signature"))
 
     # listeners -------------------------------------------------------------------------
 

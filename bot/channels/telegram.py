@@ -13,10 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
-import secrets
 from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -32,11 +29,13 @@ from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_incoming import CHANNEL, Reading, read_update
 from bot.channels.telegram_render import alert_text
 from bot.channels.telegram_send import TelegramSender
+from bot.logs import Throttled
 from bot.messages import Reply
 from bot.server import ChannelStartError
 from bot.settings import LANGUAGES, Settings
 from bot.storage import ChannelIdentity, Member
 from bot.storage.dialogues import record_event
+from bot.webhook_secret import WebhookSecretError, webhook_secret
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -45,7 +44,6 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SECRET_FILE = "telegram-webhook-secret"
 _WEBHOOK_ANSWER: ContextVar[dict[str, Any] | None] = ContextVar("webhook_answer", default=None)
 """While a webhook update is handled: where the press's answer waits for our response."""
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
@@ -92,24 +90,6 @@ def make_sender(settings: Settings) -> TelegramSender:
     return TelegramSender(bot, owns_bot=True)
 
 
-def webhook_secret(settings: Settings) -> str:
-    """The configured secret, else one generated once and kept in the data dir (0600)."""
-    if settings.telegram_webhook_secret is not None:
-        return settings.telegram_webhook_secret.get_secret_value()
-    path = Path(settings.data_dir) / SECRET_FILE
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(32)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker was first: use theirs
-        return path.read_text().strip()
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secret)
-    return secret
-
-
 class TelegramChannel:
     name = CHANNEL
 
@@ -140,7 +120,14 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self.sender = TelegramSender(self.application.bot)
-        self._secret = webhook_secret(self.settings) if self.webhook_url else None
+        self._secret = self._webhook_secret() if self.webhook_url else None
+        self._refused = Throttled(log)
+
+    def _webhook_secret(self) -> str:
+        try:
+            return webhook_secret(self.settings)
+        except WebhookSecretError as error:
+            raise ChannelStartError(str(error)) from None
 
     # lifecycle ---------------------------------------------------------------------------
 
@@ -230,9 +217,11 @@ class TelegramChannel:
     async def _webhook(self, request: web.Request) -> web.Response:
         """Telegram's POST: refused without our secret, else handled before we answer 200."""
         given = request.headers.get(SECRET_HEADER, "")
-        assert self._secret is not None
+        assert self._secret  # never empty: checked with the settings or the file
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
-            log.warning("Telegram webhook call without the right secret from %s", request.remote)
+            self._refused.warning(
+                "Telegram webhook call without the right secret from %s", request.remote
+            )
             return web.Response(status=403)
         if not self.application.running:
             return web.Response(status=503)
@@ -353,4 +342,4 @@ def _commands(listing: str) -> list[BotCommand]:
     return commands
 
 
-__all__ = ["TelegramChannel", "TelegramSender", "make_sender", "webhook_secret"]
+__all__ = ["TelegramChannel", "TelegramSender", "make_sender"]

@@ -10,6 +10,7 @@ import uvloop
 
 from bot.server import ChannelStartError, NoChannelConfigured, check_channels, serve
 from bot.settings import Settings
+from bot.webhook_secret import WebhookSecretError
 from bot.workers import WorkersUnsupported, supervise
 
 YOUNG_COLLECTION_EVERY = 10_000
@@ -47,7 +48,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except (NoChannelConfigured, WorkersUnsupported) as error:
         print(f"optobot serve: {error}", file=sys.stderr)
         return 2
-    except ChannelStartError as error:
+    except (ChannelStartError, WebhookSecretError) as error:
         print(f"optobot serve: {error}", file=sys.stderr)
         return 1
     return 0

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.private_files import private_directory, private_file, tighten
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -35,11 +37,12 @@ class Database:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_postgres = self.url.get_backend_name() == "postgresql"
-        options: dict[str, Any] = {"echo": echo}
+        # an error's text then leaves out the row values, which hold members' data
+        options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite(Path(database))
             options["connect_args"] = {"timeout": 30}
         else:
             # No pre-ping: on asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) at
@@ -118,6 +121,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "heads")
+
+
+def _private_sqlite(path: Path) -> None:
+    """The database file exists 0600 before SQLite opens it: SQLite gives its WAL, SHM
+    and journal files the database file's mode. Files an older version made 0644 are
+    tightened."""
+    if not path.parent.exists():
+        private_directory(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix))
 
 
 def _serialise_sqlite_writers(sync_engine: Any) -> None:

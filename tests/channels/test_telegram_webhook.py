@@ -16,9 +16,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.channels.telegram import SECRET_FILE, WEBHOOK_PATH
-from bot.server import serve
+from bot.channels.telegram import WEBHOOK_PATH
+from bot.server import ChannelStartError, serve
 from bot.settings import Settings
+from bot.webhook_secret import SECRET_FILE
 from tests.channels.telegram_support import (
     ALICE,
     RecordingTelegram,
@@ -285,3 +286,56 @@ async def test_an_update_in_flight_at_shutdown_is_finished(
     ] == []
     [sent] = fake.messages
     assert sent["chat"]["id"] == ALICE["id"] and "Welcome" in sent["text"]
+
+
+async def test_a_generated_secret_refuses_a_post_without_the_header(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 24, item 1, through the real webhook route of ``serve``."""
+    async with serving(make_settings) as (fake, url, settings):
+        update = text_update("/mydata", ALICE) | {"update_id": 700001}
+        assert await post(url, update, None) == 403
+        assert await post(url, update, "") == 403
+        secret = (Path(settings.data_dir) / SECRET_FILE).read_text()
+        assert await post(url, update | {"update_id": 700002}, secret) == 200
+        [sent] = fake.called("sendMessage") or fake.called("sendDocument")
+    assert sent.params["chat_id"] == ALICE["id"]
+
+
+async def test_an_empty_secret_file_stops_serve_with_one_line(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / SECRET_FILE).write_text("")  # what a crash left before the fix
+    async with RecordingTelegram() as fake:
+        settings = make_settings(**telegram_settings(fake), public_url="http://127.0.0.1:1")
+        with pytest.raises(ChannelStartError, match="is empty: delete it"):
+            await serve(settings)
+        assert not fake.called("setWebhook")
+
+
+async def test_wrong_secrets_log_one_warning_a_minute(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    async with serving(make_settings, telegram_webhook_secret="s3cret") as (_, url, _):
+        with caplog.at_level(logging.WARNING):
+            for number in range(20):
+                update = text_update("/start", ALICE) | {"update_id": 700001 + number}
+                assert await post(url, update, "guess") == 403
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["Telegram webhook call without the right secret from 127.0.0.1"]
+
+
+async def test_metrics_answer_on_their_own_port_not_on_the_webhooks(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 24, item 15."""
+    metrics_port = free_port()
+    async with (
+        serving(make_settings, metrics_port=metrics_port) as (_, url, _),
+        aiohttp.ClientSession() as session,
+    ):
+        async with session.get(url + "/metrics") as public:
+            assert public.status == 404
+        async with session.get(f"http://127.0.0.1:{metrics_port}/metrics") as scrape:
+            assert scrape.status == 200 and "optobot_outbox" in await scrape.text()
