@@ -28,6 +28,8 @@ from tests.channels.slack_support import (
 )
 from tests.fakes.slack_api import FakeSlack
 
+FORM = "application/x-www-form-urlencoded"
+
 
 @pytest.fixture
 async def slack(make_app: Callable[..., Any]) -> AsyncIterator[Workspace]:
@@ -84,6 +86,32 @@ async def test_stale_timestamp_is_refused(slack: Workspace) -> None:
     assert response.status == 401
     await slack.channel.idle()
     assert slack.fake.calls == [] and await processed(slack) == 0
+
+
+async def test_an_unsigned_deeply_nested_body_is_refused_before_it_is_parsed(
+    slack: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 24, item 10: Bolt parsed the body before checking it, a 500 with a
+    RecursionError traceback."""
+    deep = "[" * 200_000 + "]" * 200_000
+    with caplog.at_level(logging.INFO):
+        response = await slack.post(deep, secret="not-the-secret")
+        form = await slack.post("payload=" + deep, content_type=FORM, secret="wrong")
+    assert (response.status, form.status) == (401, 401)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_bad_signatures_log_one_warning_a_minute(
+    slack: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = json.dumps(fixture("event_message_im"))
+    with caplog.at_level(logging.WARNING):
+        for _ in range(10):
+            assert (await slack.post(body, secret="wrong")).status == 401
+        no_signature = await slack.http.post("/slack/events", data=body.encode())
+    assert no_signature.status == 401
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["Slack request without a valid signature from 127.0.0.1"]
 
 
 # direct messages -----------------------------------------------------------------------
