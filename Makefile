@@ -4,20 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+# Every package pinned with its hashes: the runtime, and the runtime with the dev extras.
+LOCK := requirements/main.txt
+DEV_LOCK := requirements/dev.txt
+# The project itself comes after its pinned dependencies, built by the pinned setuptools.
+INSTALL_PROJECT := $(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --all-build-deps $(if $(UPGRADE),--upgrade)
 
-.PHONY: chat test test-postgres lint format serve clean
+.PHONY: chat test test-postgres lint format serve clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(INSTALL_PROJECT)
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEV_STAMP): pyproject.toml $(DEV_LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(INSTALL_PROJECT)
 	touch $(STAMP) $@
+
+# The lock files again from pyproject.toml, after a dependency was added or changed; pins
+# already there stay unless `make lock UPGRADE=1`. Needs PyPI.
+lock: $(DEV_STAMP)
+	$(PIP_COMPILE) --output-file $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev --output-file $(DEV_LOCK) pyproject.toml
 
 chat: $(STAMP)
 	$(BIN)/optobot chat

@@ -30,6 +30,9 @@ from tests.channels.telegram_support import (
 )
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
+STARTUP_SECONDS = 30
+"""How long ``serve`` may take to register its webhook: the whole start (schema, knowledge
+base, getMe) on a loaded machine took more than the fake's usual 5 s."""
 
 
 def free_port() -> int:
@@ -48,7 +51,7 @@ async def serving(
     async with AsyncExitStack() as stack:
         fake = fake or await stack.enter_async_context(RecordingTelegram())
         async with launched(make_settings, fake, **overrides) as (url, settings, _, _):
-            await fake.wait_for("setWebhook")
+            await fake.wait_for("setWebhook", seconds=STARTUP_SECONDS)
             yield fake, url, settings
 
 
@@ -256,7 +259,7 @@ async def test_the_port_opens_only_once_the_channel_can_handle_updates(
         with pytest.raises(aiohttp.ClientConnectionError):
             await post(url, text_update("/start", ALICE) | {"update_id": 700001}, None)
         fake.release.set()
-        await fake.wait_for("setWebhook")
+        await fake.wait_for("setWebhook", seconds=STARTUP_SECONDS)
         async with aiohttp.ClientSession() as session, session.get(url + "/healthz") as health:
             assert health.status == 200
 
@@ -269,7 +272,7 @@ async def test_an_update_in_flight_at_shutdown_is_finished(
     fake = HeldTelegram("sendMessage")
     async with fake, launched(make_settings, fake, telegram_webhook_secret="s3cret") as launch:
         url, _, stop, task = launch
-        await fake.wait_for("setWebhook")
+        await fake.wait_for("setWebhook", seconds=STARTUP_SECONDS)
         update = text_update("/start", ALICE) | {"update_id": 700001}
         posting = asyncio.create_task(post(url, update, "s3cret"))
         await fake.wait_for("sendMessage")
