@@ -9,8 +9,9 @@ LOCK := requirements/main.txt
 DEV_LOCK := requirements/dev.txt
 # The project itself comes after its pinned dependencies, built by the pinned setuptools.
 INSTALL_PROJECT := $(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
-PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
-	--no-emit-index-url --no-emit-find-links --all-build-deps $(if $(UPGRADE),--upgrade)
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --all-build-deps --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
 .PHONY: chat test test-postgres lint format serve clean lock
 
