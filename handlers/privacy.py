@@ -36,21 +36,26 @@ class Privacy:
         return [self._notice(turn)]
 
     def _notice(self, turn: Turn) -> Reply:
+        """The FAQ entry, with the periods in force where the FAQ points to /privacy: the
+        entry and /privacy say the same, and /privacy does not send members to itself."""
+        settings = turn.services.settings
+        periods = {
+            "questions": settings.question_retention_days,
+            "dialogues": settings.dialogue_expiry_days,
+            "outbox": settings.outbox_retention_days,
+        }
         knowledge = turn.services.knowledge
         entry = knowledge.get(PRIVACY_ENTRY) if knowledge else None
         answer = ""
         if entry is not None:
             text = entry.text(turn.language)
             answer = turn.services.templates.render_string(
-                turn.language, text.answer, {"office": turn.services.settings.office}
+                turn.language, text.answer, {"office": settings.office, "periods": periods}
             )
-        settings = turn.services.settings
         return turn.reply(
             "privacy/notice",
             answer=answer,
-            question_days=settings.question_retention_days,
-            dialogue_days=settings.dialogue_expiry_days,
-            outbox_days=settings.outbox_retention_days,
+            periods=periods,
             choices=[
                 turn.choice("privacy/button_mydata", "privacy:mydata"),
                 turn.choice("privacy/button_forget", "privacy:forget"),

@@ -106,6 +106,49 @@ async def test_privacy_shows_the_entry_and_the_live_retention_periods(make_app: 
     assert "/mydata" in chat.text and "/forget" in chat.text
 
 
+async def test_issue_27_privacy_neither_points_to_itself_nor_says_anything_twice(
+    make_app: Any,
+) -> None:
+    app = await make_app(question_retention_days=45, dialogue_expiry_days=5)
+    chat = Conversation(app.assistant, locale="de")
+    await chat.say("/datenschutz")
+    text = chat.text
+    assert "nach 45 Tagen anonymisiert" in text and "nach 5 Tagen" in text
+    assert "/privacy" not in text and "/datenschutz" not in text
+    assert text.count("/mydata") == 1 and text.count("/forget") == 1
+    assert "Fragetexte" in text and "Fragentexte" not in text
+    assert any(c.action == "privacy:mydata" for c in chat.choices)
+
+
+async def test_issue_26_privacy_names_the_recipients_and_what_forget_keeps(app: App) -> None:
+    """GDPR Art. 13: the platforms, the office's channels and the trainer are named; the
+    FAQ answer and /privacy say the same, the FAQ pointing to /privacy for the periods."""
+    for locale, question, recipients, kept in (
+        (
+            "de",
+            "wer liest meine nachrichten",
+            ("Telegram", "Slack", "E-Mail", "Trainer"),
+            "ohne Ihre persönlichen Angaben",
+        ),
+        (
+            "en",
+            "who can read my messages",
+            ("Telegram", "Slack", "e-mail", "trainer"),
+            "without your personal details",
+        ),
+    ):
+        chat = Conversation(app.assistant, user=f"privacy-{locale}", locale=locale)
+        await chat.say(question)
+        faq = chat.text
+        await chat.say("/privacy")
+        notice = chat.text
+        for text in (faq, notice):
+            assert all(name in text for name in recipients), text
+            assert kept in text
+        assert "only the staff" not in faq and "nur die Mitarbeiter" not in faq
+        assert "/privacy" in faq and "/privacy" not in notice
+
+
 async def test_mydata_sends_everything_as_json(app: App, clock: Any) -> None:
     chat = Conversation(app.assistant, locale="en")
     await chat.say("/start")
