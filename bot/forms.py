@@ -475,7 +475,8 @@ class FormEngine:
             for step in form.steps
             if step.kind != "consent"
         ]
-        text = turn.render("forms/summary", intro=form.block(turn, "summary"), rows=rows)
+        intro = form.block(turn, "summary", data=data)
+        text = turn.render("forms/summary", intro=intro, rows=rows)
         choices = [turn.choice("forms/button_confirm", _action(SUMMARY, "ok"))]
         choices += [
             turn.choice("forms/button_edit", _action(SUMMARY, "e", step.name), label=label)

@@ -86,7 +86,7 @@ async def sync(
 def _columns(item: CatalogueTraining) -> dict[str, object]:
     return {
         "topic": item.topic,
-        "texts": {"title": item.title, "description": item.description},
+        "texts": _texts(item),
         "starts_at": item.starts_at,
         "ends_at": item.ends_at,
         "timezone": item.timezone,
@@ -100,6 +100,15 @@ def _columns(item: CatalogueTraining) -> dict[str, object]:
         "deadline": item.deadline,
         "in_catalogue": True,
     }
+
+
+def _texts(item: CatalogueTraining) -> dict[str, dict[str, str]]:
+    """The texts members read, per language; cancellation terms only where the office gave
+    them (no schema change: they travel in the JSON column with the title)."""
+    texts = {"title": item.title, "description": item.description}
+    if item.cancellation:
+        texts["cancellation"] = item.cancellation
+    return texts
 
 
 def _apply(training: Training, item: CatalogueTraining) -> bool:

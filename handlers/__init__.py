@@ -16,6 +16,7 @@ from handlers.ideas import Ideas
 from handlers.privacy import Privacy
 from handlers.smalltalk import SmallTalk
 from handlers.staff import StaffActions
+from handlers.training_facts import TrainingFacts
 from handlers.trainings import Trainings
 
 
@@ -27,6 +28,7 @@ def build_handlers(services: Services) -> list[Handler]:
         StaffActions(),
         Privacy(),
         Trainings(services),
+        TrainingFacts(),
         Ideas(services),
         SmallTalk(),
         Faq(services),

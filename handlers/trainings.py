@@ -201,7 +201,11 @@ class Trainings:
         assert turn.services.forms is not None
         title = training.texts["title"][turn.language]
         return await turn.services.forms.start(
-            turn, FORM, training=training_id, training_title=title
+            turn,
+            FORM,
+            training=training_id,
+            training_title=title,
+            training_cancellation=training.texts.get("cancellation"),
         )
 
     # the member's registrations --------------------------------------------------------

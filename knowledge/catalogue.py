@@ -28,7 +28,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 40  # leaves room in button actions ("tr:show:<id>" ≤ 64 bytes)
 REQUIRED = ("id", "topic", "title", "description", "start", "end", "place", "language")
 REQUIRED += ("seats", "fee", "deadline")
-OPTIONAL = ("timezone", "online", "currency")
+OPTIONAL = ("timezone", "online", "currency", "cancellation")
 LINE = "__line__"
 
 
@@ -59,6 +59,8 @@ class CatalogueTraining:
     fee_non_member: float
     currency: str
     deadline: datetime
+    cancellation: dict[str, str] | None = None
+    """The office's cancellation terms per language; None where the file gives none."""
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -135,6 +137,9 @@ def _training(item: dict[str, Any], errors: list[str]) -> CatalogueTraining | No
     if item["language"] not in LANGUAGES:
         problem("language must be de or en")
     texts = {field: _texts(item[field], field, problem) for field in ("title", "description")}
+    cancellation = None
+    if item.get("cancellation") not in (None, ""):
+        cancellation = _texts(item["cancellation"], "cancellation", problem)
     zone_name = str(item.get("timezone") or DEFAULT_ZONE)
     try:
         zone = ZoneInfo(zone_name)
@@ -176,6 +181,7 @@ def _training(item: dict[str, Any], errors: list[str]) -> CatalogueTraining | No
         fee_non_member=fees[1],
         currency=currency,
         deadline=deadline,
+        cancellation=cancellation,
     )
 
 
