@@ -17,6 +17,7 @@ from bot.app import App
 from bot.cli import main
 from bot.registrations import set_seats
 from knowledge.catalogue import CATALOGUE_FILE, check
+from tests.channels.telegram_support import ALICE, telegram_run
 from tests.conversation import Conversation
 from tests.handlers.test_trainings import change, register
 from tests.trainings_catalogue import sync_catalogue
@@ -201,3 +202,23 @@ def test_the_korea_fee_through_the_console_subprocess(
     assert "Mitglieder 150,00 €, Nichtmitglieder 260,00 €" in out.replace("\xa0", " ")
     assert "[1] ✍️ Anmelden: 17. Februar 2027" in out
     assert "Anmeldung zu **Südkorea kompakt" in out or "Anmeldung zu Südkorea kompakt" in out
+
+
+async def test_through_telegram_the_facts_arrive_as_html_with_the_register_button(
+    make_app: Callable[..., Any],
+) -> None:
+    """The real python-telegram-bot stack against the fake Bot API on loopback."""
+    async with telegram_run(make_app, rate_limit_per_minute=1000) as run:
+        await sync_catalogue(run.app)
+        [answer] = await run.say("is the Korea seminar full?", ALICE)
+        buttons = [
+            button["callback_data"]
+            for row in answer.params["reply_markup"]["inline_keyboard"]
+            for button in row
+        ]
+        assert answer.params["parse_mode"] == "HTML"
+        assert "<b>South Korea in brief" in answer.params["text"]
+        assert "members €150.00, non-members €260.00" in answer.params["text"]
+        assert f"tr:reg:{KOREA_FEB}" in buttons
+        await run.press(f"tr:reg:{KOREA_FEB}", ALICE, chat_id=ALICE["id"])
+        assert "What is your name" in run.fake.texts(ALICE["id"])[-1]
