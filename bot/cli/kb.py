@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import importlib
 import json
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from bot.cli.csv_export import write_csv
 from bot.settings import Settings
 from bot.storage import Database, QuestionLog
 from knowledge.entries import entry_as_dict, load_entries
@@ -184,9 +184,7 @@ def _print_gaps(rows: list[dict[str, Any]], form: str) -> None:
         for r in rows
     ]
     if form == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=["count", "kinds", "entries", "example"])
-        writer.writeheader()
-        writer.writerows(flat)
+        write_csv(sys.stdout, ["count", "kinds", "entries", "example"], flat)
         return
     for row in flat:
         print(f"{row['count']:>5}  {row['kinds']:<28} {row['entries']:<30} {row['example']}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import sys
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy import select
 
 from bot.app import open_app
 from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
+from bot.cli.csv_export import write_csv
 from bot.settings import Settings
 from bot.storage import Lead
 
@@ -88,9 +88,7 @@ def run_list(settings: Settings, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([as_dict(lead) for lead in leads], indent=2, ensure_ascii=False))
     elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(_row(lead) for lead in leads)
+        write_csv(sys.stdout, COLUMNS, (_row(lead) for lead in leads))
     else:
         rows = [_row(lead) for lead in leads]
         widths = {c: max([len(c), *(len(r[c]) for r in rows)]) for c in COLUMNS}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import io
 import json
 import sys
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, open_app
 from bot.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
+from bot.cli.csv_export import write_csv
 from bot.settings import Settings
 from bot.storage import Member, Training
 from bot.training_notices import TrainingNotices
@@ -244,9 +244,7 @@ def _print_rows(rows: list[dict[str, Any]], form: str) -> None:
         return
     if form == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["status"])
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(buffer, list(rows[0]) if rows else ["status"], rows)
         sys.stdout.write(buffer.getvalue())
         return
     if not rows:
