@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from babel.dates import parse_date
 
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Reply, plain_number
 from bot.templates import LOCALES
 from bot.turn import Turn
 
@@ -42,6 +42,8 @@ QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$")
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""Everything ``str.splitlines`` breaks at."""
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
 
 
@@ -63,6 +65,9 @@ class Step:
     free_text: bool = False
     min_length: int = 1
     max_length: int = 500
+    multiline: bool = False
+    """Text answers are one line (names, titles: they end up in e-mail subjects and table
+    cells) unless the step says otherwise."""
     minimum: float | None = None
     maximum: float | None = None
     validate: Callable[[Any], Any] | None = None
@@ -262,6 +267,8 @@ class FormEngine:
 
     @staticmethod
     def _check_length(step: Step, text: str) -> str:
+        if not step.multiline and any(char in text for char in LINE_BREAKS):
+            raise Invalid("one_line")
         if len(text) < step.min_length:
             raise Invalid("too_short", minimum=step.min_length)
         if len(text) > step.max_length:
@@ -302,8 +309,9 @@ class FormEngine:
         values = [value for value, _ in choices]
         if by_value:
             return text if text in values else None
-        if text.isdigit() and 1 <= int(text) <= len(choices):
-            return values[int(text) - 1]
+        number = plain_number(text, maximum=len(choices))
+        if number is not None and number >= 1:
+            return values[number - 1]
         wanted = _fold(text)
         for value, label in choices:
             if wanted in (_fold(label), _fold(value)):

@@ -6,12 +6,30 @@ values are all they share.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_ACTION_BYTES = 64
 """Telegram's callback-data limit; every action must fit, so adapters can pass it as is."""
+MAX_ID = 2**31 - 1
+"""The largest id an INTEGER column holds on every backend."""
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+def plain_number(text: str, *, maximum: int = MAX_ID) -> int | None:
+    """An action payload's or a typed choice's number: ASCII digits only, up to ``maximum``.
+
+    ``str.isdigit`` also accepts "²" or "٣", which ``int`` then refuses (or reads as 3),
+    and an id past the column's range fails in the database: both would reach the member
+    as an apology. Anything but a plain number in range is None, which callers treat as an
+    unknown payload and answer clearly.
+    """
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
 
 
 @dataclass(frozen=True, slots=True)

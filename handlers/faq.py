@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from bot.leads import create_lead
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Reply, plain_number
 from bot.storage import QuestionLog
 from bot.turn import Services, Turn
 from knowledge.base import KnowledgeBase
@@ -182,9 +182,10 @@ work."""
 
 async def _own_log(turn: Turn, log_id: str) -> QuestionLog | None:
     """The member's own logged question; someone else's id is treated as unknown."""
-    if not log_id.isdigit():
+    number = plain_number(log_id)
+    if number is None:
         return None
     query = select(QuestionLog).where(
-        QuestionLog.id == int(log_id), QuestionLog.member_id == turn.member.id
+        QuestionLog.id == number, QuestionLog.member_id == turn.member.id
     )
     return (await turn.session.execute(query)).scalar_one_or_none()

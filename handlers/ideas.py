@@ -70,7 +70,7 @@ STEPS = (
         options=("usa", "quebec", "ontario", "japan", "korea", "open"),
     ),
     Step("partner", "choice", options=("industry", "research", "both", "unknown")),
-    Step("description", min_length=20, max_length=2000),
+    Step("description", min_length=20, max_length=2000, multiline=True),
     Step("stage", "choice", options=("idea", "concept", "prototype", "adaptation")),
     Step("funding", "choice", options=funding_options),
     Step(

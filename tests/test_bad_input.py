@@ -65,3 +65,25 @@ async def test_button_presses_do_not_count_towards_the_limit(make_app: Any) -> N
         assert "Just type your question" in chat.text
     await chat.say("/help")
     assert "How we work together" in chat.text
+
+
+async def test_issue_24_forged_number_payloads_get_a_clear_answer_not_the_apology(
+    make_app: Any, database_url: str
+) -> None:
+    """``str.isdigit`` accepts "²": ``fwd:²`` used to raise ValueError and apologise; an id
+    past INTEGER's range failed in PostgreSQL."""
+    app = await make_app(database_url=database_url)
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("What is the weather on the moon?")
+    for action in ("fwd:²", "fwd:٣", "fwd:99999999999", "fwd:-1", "fb:²:up", "fb:1²:down"):
+        await chat.send(chat.incoming(action=action))
+        assert chat.text == "This button is no longer active.", action
+
+
+async def test_issue_24_a_superscript_typed_at_a_choice_is_refused_clearly(app: App) -> None:
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("/idea")
+    await chat.say("A laser for the moon")
+    await chat.say("²")
+    assert "Please pick one of the options" in chat.text
+    assert "code" not in chat.text

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.markdown import to_plain
-from bot.messages import Choice, Incoming, Reply
+from bot.messages import Choice, Incoming, Reply, plain_number
 
 CHANNEL = "console"
 
@@ -76,8 +76,9 @@ class ConsoleChannel:
         return Incoming(text=line, **common)
 
     def _pressed(self, text: str) -> Choice | None:
-        if text.isdigit() and 1 <= int(text) <= len(self._choices):
-            return self._choices[int(text) - 1]
+        number = plain_number(text, maximum=len(self._choices))
+        if number is not None and number >= 1:
+            return self._choices[number - 1]
         folded = text.casefold()
         return next((c for c in self._choices if c.label.casefold() == folded), None)
 

@@ -198,7 +198,7 @@ def _element(turn: Turn, form: Form, step: Step, texts: ModalTexts) -> dict[str,
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": ANSWER,
-        "multiline": step.kind == "text" and step.max_length > 200,
+        "multiline": step.kind == "text" and step.multiline,
         "max_length": min(step.max_length, INPUT_LIMIT),
     }
     prefilled = step.prefill(turn) if step.prefill else None

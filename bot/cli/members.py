@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import privacy
 from bot.app import App, open_app
+from bot.messages import plain_number
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member
 
@@ -37,7 +38,8 @@ async def find(session: AsyncSession, reference: str) -> Member | None:
     if user_id:
         query = select(Member).join(ChannelIdentity).filter_by(channel=channel, user_id=user_id)
         return (await session.execute(query)).scalar_one_or_none()
-    return await session.get(Member, int(reference)) if reference.isdigit() else None
+    number = plain_number(reference)
+    return await session.get(Member, number) if number is not None else None
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:

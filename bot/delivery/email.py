@@ -10,6 +10,13 @@ import aiosmtplib
 from bot.settings import Settings
 
 
+def one_line(text: str) -> str:
+    """A header value on one line: a line break in a header is refused by the ``email``
+    package (the row would fail on every try), and rows queued before the forms refused
+    line breaks may still hold one."""
+    return " ".join(text.split())
+
+
 class EmailTransport:
     """Sends an outbox row's ``{to, subject, text, html, reply_to}``; raises so it is retried."""
 
@@ -26,10 +33,10 @@ class EmailTransport:
         message = EmailMessage()
         message["From"] = settings.smtp_sender
         message["To"] = payload.get("to") or settings.office_email or ""
-        message["Subject"] = payload["subject"]
+        message["Subject"] = one_line(payload["subject"])
         message["Message-ID"] = make_msgid(domain=settings.smtp_sender.rpartition("@")[2])
         if payload.get("reply_to"):
-            message["Reply-To"] = payload["reply_to"]
+            message["Reply-To"] = one_line(payload["reply_to"])
         message.set_content(payload["text"])
         if payload.get("html"):
             message.add_alternative(payload["html"], subtype="html")

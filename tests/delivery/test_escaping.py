@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.delivery.email import EmailTransport
 from bot.delivery.staff import lead_card, lead_email
 from bot.markdown import to_html, to_mrkdwn, to_plain
+from bot.settings import Settings
 from bot.storage import Lead
 from tests.delivery.support import FIELDS, store_lead
 
@@ -64,3 +66,13 @@ def test_email_text_and_html_show_member_text_literally(app: Any, hostile_lead: 
 def test_card_markdown_round_trips_to_plain_text(app: Any, hostile_lead: Lead) -> None:
     plain = to_plain(lead_card(app.services.templates, app.settings, hostile_lead).text)
     assert HOSTILE in plain
+
+
+def test_issue_24_an_e_mail_subject_never_carries_a_line_break() -> None:
+    """A row queued before the forms refused line breaks still goes out."""
+    settings = Settings(_env_file=None, smtp_host="127.0.0.1", office_email="office@example.org")
+    message = EmailTransport(settings).message(
+        {"subject": "[optobot] Idea: Laser\nBcc: all@example.org", "text": "x", "html": ""}
+    )
+    assert message["Subject"] == "[optobot] Idea: Laser Bcc: all@example.org"
+    assert message["Bcc"] is None

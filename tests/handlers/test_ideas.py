@@ -130,3 +130,33 @@ async def test_consent_is_required(talk: Any) -> None:
     chat = talk(locale="en")
     await fill_idea(chat, consent="f:consent:o:no")
     assert "Without your consent" in chat.text
+
+
+async def test_issue_24_titles_names_and_organisations_are_one_line(app: App, talk: Any) -> None:
+    """A line break in a title used to make the e-mail subject invalid: the row failed on
+    every try and the office never got the mail."""
+    chat = talk(locale="en")
+    await chat.say("/idea")
+    await chat.say("Laser drilling\nBcc: all@example.org")
+    assert "Please write this on one line." in chat.text
+    assert "title" in (await _step(app))
+    await fill_idea(chat, until="timeline", title="Laser drilling in glass")
+    for typed in ("Photon\nGmbH", "Photon\u2028GmbH"):
+        await chat.say(typed)
+        assert "Please write this on one line." in chat.text
+    await chat.say("Photon GmbH")
+    await chat.say("Anna\r\nSchmidt")
+    assert "Please write this on one line." in chat.text
+
+
+async def test_a_description_may_have_several_lines(app: App, talk: Any) -> None:
+    chat = talk(locale="en")
+    await fill_idea(chat, until="description", description=DESCRIPTION + "\n\nSecond part.")
+    assert "one line" not in chat.text and await _step(app) == "stage"
+
+
+async def _step(app: App) -> str:
+    from bot.storage import DialogueState
+
+    async with app.database.transaction() as session:
+        return (await session.execute(select(DialogueState.step))).scalar_one()
