@@ -173,7 +173,7 @@ class Assistant:
             identity = ChannelIdentity(
                 channel=incoming.channel,
                 user_id=incoming.user_id,
-                chat_id=incoming.chat_id,
+                chat_id=_own_chat(incoming),
                 member=member,
                 created_at=self.services.clock(),
             )
@@ -198,6 +198,14 @@ _IDENTITY = (
     .options(contains_eager(ChannelIdentity.member))
 )
 """Built once, so its cache key is computed once rather than on every turn."""
+
+
+def _own_chat(incoming: Incoming) -> str:
+    """Where the assistant writes to the member on its own (reminders, lead notices): the
+    private chat they wrote from, else their direct chat, never a group or channel where
+    everyone would read it. A Telegram user's private chat has their user id, and Slack's
+    sender opens the DM of a user id."""
+    return incoming.chat_id if incoming.private else incoming.user_id
 
 
 def _counted(settings: Settings, incoming: Incoming) -> bool:

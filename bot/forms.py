@@ -128,6 +128,9 @@ class FormEngine:
     # starting and stopping -------------------------------------------------------------
 
     async def start(self, turn: Turn, name: str, **data: Any) -> list[Reply]:
+        pointer = turn.private_only()
+        if pointer is not None:
+            return [pointer]
         form = self.forms[name]
         replies: list[Reply] = []
         if turn.state.form and turn.state.form != name:
@@ -151,6 +154,10 @@ class FormEngine:
     # one turn ------------------------------------------------------------------------
 
     async def handle(self, turn: Turn) -> list[Reply]:
+        pointer = turn.private_only()
+        if pointer is not None:  # a form left in a group before forms were private only
+            self.clear(turn)
+            return [pointer]
         form = self.active(turn)
         action = turn.incoming.action
         if action == SUBMIT:
@@ -194,7 +201,7 @@ class FormEngine:
         if verb == "skip" and step.optional:
             return self._store(turn, form, step, None)
         if verb == "use":
-            prefilled = step.prefill(turn) if step.prefill else None
+            prefilled = _prefill(turn, step)
             if prefilled:
                 return await self._answer(turn, form, step, prefilled)
         if verb == "o":
@@ -460,7 +467,7 @@ class FormEngine:
                 choices.append(Choice(mark + label, _action(step.name, verb, value)))
             if step.kind == "multichoice":
                 choices.append(turn.choice("forms/button_done", _action(step.name, "done")))
-        prefilled = step.prefill(turn) if step.prefill else None
+        prefilled = _prefill(turn, step)
         if prefilled:
             text += "\n\n" + turn.render("forms/prefill", value=prefilled)
             choices.insert(
@@ -520,6 +527,14 @@ class FormEngine:
         state.form, state.step, state.mode, state.data = form, step, mode, dict(data)
         state.version += 1
         state.updated_at = turn.now
+
+
+def _prefill(turn: Turn, step: Step) -> str | None:
+    """The stored answer a step offers, only ever in a private chat: it is the member's
+    e-mail, phone or company."""
+    if step.prefill is None or not turn.incoming.private:
+        return None
+    return step.prefill(turn)
 
 
 def _fold(text: str) -> str:

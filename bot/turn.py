@@ -72,6 +72,17 @@ class Turn:
     ) -> Reply:
         return Reply(self.render(template, **context), tuple(choices), attachment, notice)
 
+    def private_only(self) -> Reply | None:
+        """None in a private chat; in a group or channel, a pointer to the private chat.
+
+        The privacy commands, the forms and a member's bookings show or ask for their
+        e-mail, phone and company, which a group must not see; a button press gets the
+        pointer as a toast.
+        """
+        if self.incoming.private:
+            return None
+        return self.reply("private_only", notice=self.incoming.action is not None)
+
     def choice(self, template: str, action: str, /, **context: Any) -> Choice:
         """A button whose label is a template of its own."""
         return Choice(self.render(template, **context), action)

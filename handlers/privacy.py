@@ -18,6 +18,9 @@ class Privacy:
         return (turn.incoming.action or "").startswith("privacy:")
 
     async def handle(self, turn: Turn) -> list[Reply]:
+        pointer = turn.private_only()
+        if pointer is not None:
+            return [pointer]
         action = turn.incoming.action
         if action is not None:
             name = action.removeprefix("privacy:")

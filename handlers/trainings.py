@@ -56,6 +56,8 @@ TOPIC_WORDS = {
     "funding": ("förder", "foerder", "funding", "zim", "eurostars"),
 }
 MAX_PHRASE_LENGTH = 120
+PERSONAL = {"reg", "mine", "cancel", "drop", "keep", "ics"}
+"""The actions about a member's own bookings: private chats only."""
 
 
 def wants_list(text: str) -> bool:
@@ -106,7 +108,8 @@ class Trainings:
         if command is not None:
             name, argument = command
             if name in ("mytrainings", "meinetrainings"):
-                return await self._mine(turn)
+                pointer = turn.private_only()
+                return [pointer] if pointer is not None else await self._mine(turn)
             if name == "announcements":
                 return self._announcements(turn, argument.lower())
             topic = argument.lower() if argument.lower() in TOPICS else topic_in(argument)
@@ -115,6 +118,9 @@ class Trainings:
 
     async def _action(self, turn: Turn, action: str) -> list[Reply]:
         _, verb, value = [*action.split(":", 2), ""][:3]
+        pointer = turn.private_only() if verb in PERSONAL else None
+        if pointer is not None:
+            return [pointer]
         if verb == "list":
             return await self._list(turn, None)
         if verb == "topic":

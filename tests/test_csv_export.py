@@ -69,7 +69,9 @@ def test_attendees_leads_and_gaps_never_export_a_live_formula(
                     fields={"title": "+cmd|' /C calc'!A0", "organisation": FORMULA},
                 )
             )
-            session.add(QuestionLog(channel="console", language="en", text="@SUM(1)", decision="fallback"))
+            session.add(
+                QuestionLog(channel="console", language="en", text="@SUM(1)", decision="fallback")
+            )
 
     with_app(env, seed)
     capsys.readouterr()
