@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from bot import privacy
+from bot import confirmations, privacy
 from bot.messages import Attachment, Reply
 from bot.turn import Turn
 
 COMMANDS = {"privacy", "datenschutz", "mydata", "meinedaten", "forget", "vergessen"}
 PRIVACY_ENTRY = "assistant-privacy"
+FORGET = "forget"
+"""The confirmation's purpose (see :mod:`bot.confirmations`)."""
 
 
 class Privacy:
@@ -30,9 +32,15 @@ class Privacy:
             return await self._export(turn)
         if name in ("forget", "vergessen"):
             return [self._confirm_forget(turn)]
-        if name == "forget:yes":
+        if name == "forget:yes" or name.startswith("forget:yes:"):
+            check = confirmations.redeem(turn, FORGET, name[len("forget:yes:") :])
+            if check == "not_yours":
+                return [turn.reply("privacy/not_yours", notice=True)]
+            if check == "expired":
+                return [turn.reply("privacy/forget_expired", notice=True)]
             return await self._forget(turn)
         if name == "forget:no":
+            confirmations.withdraw(turn, FORGET)
             return [turn.reply("privacy/forget_kept", edit=True)]
         if action is not None:
             return [turn.reply("unknown_action", notice=True)]
@@ -74,10 +82,11 @@ class Privacy:
         return [turn.reply("privacy/export", attachment=attachment, **counts)]
 
     def _confirm_forget(self, turn: Turn) -> Reply:
+        token = confirmations.issue(turn, FORGET)
         return turn.reply(
             "privacy/forget_confirm",
             choices=[
-                turn.choice("privacy/button_forget_yes", "privacy:forget:yes"),
+                turn.choice("privacy/button_forget_yes", f"privacy:forget:yes:{token}"),
                 turn.choice("privacy/button_forget_no", "privacy:forget:no"),
             ],
         )

@@ -193,7 +193,7 @@ async def test_forget_deletes_cancels_promotes_and_keeps_leads_anonymous(
 
     await anke.say("/forget")
     assert "cannot be undone" in anke.text
-    await anke.press("privacy:forget:yes")
+    await anke.press("privacy:forget:yes:")
     assert "deleted" in anke.text and ref in anke.text and "jp-2027-03" in anke.text
 
     assert await member_of(app, "anke") is None
@@ -261,7 +261,7 @@ async def test_forget_redraws_the_staff_cards_and_scrubs_the_outbox(
     await worker.deliver_due()
     [(_, [card])] = telegram.sent
     await anke.say("/forget")
-    await anke.press("privacy:forget:yes")
+    await anke.press("privacy:forget:yes:")
     rows = {row.key: row for row in await outbox_rows(app)}
     await worker.deliver_due()
     [(_, _, claimed), (chat_id, refs, redrawn)] = telegram.replaced
@@ -280,3 +280,51 @@ async def test_forget_redraws_the_staff_cards_and_scrubs_the_outbox(
 async def outbox_rows(app: App) -> list[OutboxMessage]:
     async with app.database.transaction() as session:
         return list((await session.execute(select(OutboxMessage))).scalars())
+
+
+async def test_issue_24_a_forged_forget_without_the_confirmation_deletes_nothing(
+    app: App,
+) -> None:
+    """``privacy:forget:yes`` used to delete at once, without the question before it."""
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("/start")
+    member = await member_of(app, chat.user)
+    assert member is not None
+    forged = ("", ":", f":{member.id}.guess", f":{member.id}.", f":{member.id}")
+    for payload in forged:
+        await chat.send(chat.incoming(action=f"privacy:forget:yes{payload}"))
+        assert "no longer valid" in chat.text and "nothing was deleted" in chat.text, payload
+    assert await member_of(app, chat.user) is not None
+    await chat.say("/forget")
+    button = chat.choice("privacy:forget:yes:")
+    await chat.say("/forget")  # asked again: only the newest confirmation counts
+    newest = chat.choice("privacy:forget:yes:")
+    await chat.send(chat.incoming(action=button.action))
+    assert "no longer valid" in chat.text
+    assert await member_of(app, chat.user) is not None
+    await chat.send(chat.incoming(action=newest.action))
+    assert await member_of(app, chat.user) is None
+
+
+async def test_issue_24_another_member_cannot_press_my_forget_button(app: App) -> None:
+    """In a group anyone could press another member's "Yes, delete my data"."""
+    anke = Conversation(app.assistant, user="anke", locale="en")
+    await anke.say("/forget")
+    button = anke.choice("privacy:forget:yes:")
+    mallory = Conversation(app.assistant, user="mallory", chat="anke", locale="en")
+    await mallory.send(mallory.incoming(action=button.action))
+    assert "shown to someone else" in mallory.text
+    assert await member_of(app, "anke") is not None
+    assert await member_of(app, "mallory") is not None
+    await anke.press("privacy:forget:yes:")
+    assert await member_of(app, "anke") is None
+
+
+async def test_a_used_or_declined_confirmation_works_no_more(app: App) -> None:
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("/forget")
+    button = chat.choice("privacy:forget:yes:")
+    await chat.press("No, keep it")
+    await chat.send(chat.incoming(action=button.action))
+    assert "no longer valid" in chat.text
+    assert await member_of(app, chat.user) is not None
