@@ -26,11 +26,12 @@ from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member
-from bot.storage.dialogues import Dialogue, open_dialogue, save_dialogue
+from bot.storage.dialogues import Counted, Dialogue, open_dialogue, save_dialogue
 from bot.turn import Services, Turn, is_staff
 
 log = logging.getLogger(__name__)
 _WINDOW = timedelta(minutes=1)
+UNLIMITED_CHANNELS = frozenset({"console"})
 
 
 class _KeyedLocks:
@@ -92,6 +93,8 @@ class Assistant:
         limited = self._rate_limit(turn)
         if limited is not None:
             return limited
+        if turn.incoming.unsupported is not None:
+            return [turn.reply(f"unsupported_{turn.incoming.unsupported}")]
         if turn.incoming.action is None and not turn.text:
             return [turn.reply("empty_message")]
         if sanitise.too_long(turn.text):
@@ -105,19 +108,31 @@ class Assistant:
         return await handler.handle(turn)
 
     def _rate_limit(self, turn: Turn) -> list[Reply] | None:
-        """None within the limit; one polite notice when it is crossed, then silence.
+        """None within the budget; one notice when it is crossed, saying when to try again,
+        then silence until the window ends.
 
         The count was kept when the dialogue row was opened (see ``_counted``).
         """
-        if not _counted(self.services.settings, turn.incoming):
+        counted = _counted(self.services.settings, turn.incoming)
+        if counted is None:
             return None
-        state, limit = turn.state, self.services.settings.rate_limit_per_minute
-        if state.rate_count <= limit:
+        state, settings = turn.state, self.services.settings
+        if counted == "press":
+            count, start = state.press_count, state.press_window_start
+            limit = settings.rate_limit_presses_per_minute
+        else:
+            count, start, limit = (
+                state.rate_count,
+                state.rate_window_start,
+                settings.rate_limit_per_minute,
+            )
+        if count <= limit:
             return None
-        if state.rate_count == limit + 1 and state.rate_window_start is not None:
-            log.info("member %s rate-limited", turn.member.id)
-            left = state.rate_window_start + _WINDOW - self.services.clock()
-            return [turn.reply("rate_limited", seconds=int(left.total_seconds()) + 1)]
+        if count == limit + 1 and start is not None:
+            log.info("member %s rate-limited (%ss)", turn.member.id, counted)
+            left = start + _WINDOW - self.services.clock()
+            seconds = max(int(left.total_seconds()) + 1, 1)
+            return [turn.reply("rate_limited", seconds=seconds, notice=counted == "press")]
         return []
 
     def _apology(self, incoming: Incoming) -> Reply:
@@ -208,8 +223,12 @@ def _own_chat(incoming: Incoming) -> str:
     return incoming.chat_id if incoming.private else incoming.user_id
 
 
-def _counted(settings: Settings, incoming: Incoming) -> bool:
-    """Messages count towards the rate limit, button presses do not: a member clicking
-    through a form quickly is no flood, and the platforms throttle presses themselves.
-    Staff are never limited."""
-    return incoming.action is None and not is_staff(settings, incoming)
+def _counted(settings: Settings, incoming: Incoming) -> Counted:
+    """The budget an event draws on: every message (text, sticker, photo, edit) on one,
+    every button press on its own, higher one, since presses come faster than typing but
+    a custom client can forge them as fast as messages. Staff are never limited, nor is
+    the console: it is the operator's own terminal, and scripts pipe whole conversations
+    through it."""
+    if incoming.channel in UNLIMITED_CHANNELS or is_staff(settings, incoming):
+        return None
+    return "message" if incoming.action is None else "press"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 MAX_ACTION_BYTES = 64
 """Telegram's callback-data limit; every action must fit, so adapters can pass it as is."""
@@ -34,7 +34,9 @@ def plain_number(text: str, *, maximum: int = MAX_ID) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One member event: a text message or a pressed button."""
+    """One member event: a text message, a pressed button, or something with no text to
+    read (``unsupported``: a sticker, photo or voice message is "media", a changed message
+    "edit"), which the Assistant counts like a message and answers with a short note."""
 
     channel: str
     user_id: str
@@ -46,6 +48,7 @@ class Incoming:
     private: bool = True
     display_name: str | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
+    unsupported: Literal["media", "edit"] | None = None
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=30, ge=1)
     """Copies of sent messages are emptied after this; the platform's reference stays."""
     rate_limit_per_minute: int = Field(default=20, ge=1)
+    """Messages (text, stickers, photos, edits) per member and minute."""
+    rate_limit_presses_per_minute: int = Field(default=60, ge=1)
+    """Button presses per member and minute: a budget of its own, since a member clicks
+    through a form faster than they type, but a forged press costs as much as a message."""
 
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=1, le=65535)

@@ -34,13 +34,15 @@ async def test_rate_limit_notices_once_then_stays_silent_until_the_window_passes
     make_app: Any, database_url: str, clock: Any
 ) -> None:
     app = await make_app(database_url=database_url, rate_limit_per_minute=5)
-    chat = Conversation(app.assistant, locale="en")
+    chat = Conversation(app.assistant, channel="telegram", user="10001", locale="en")
     for _ in range(5):
         assert await chat.say("/help")
+    clock.advance(seconds=20)
     await chat.say("/help")
     assert "writing very fast" in chat.text
+    assert "Please try again in 41 seconds." in chat.text  # when the window ends
     assert await chat.say("/help") == []
-    clock.advance(seconds=61)
+    clock.advance(seconds=41)
     await chat.say("/help")
     assert "How we work together" in chat.text
 
@@ -56,15 +58,37 @@ async def test_staff_are_not_rate_limited(make_app: Any) -> None:
     assert member.replies == []
 
 
-async def test_button_presses_do_not_count_towards_the_limit(make_app: Any) -> None:
-    app = await make_app(rate_limit_per_minute=2)
-    chat = Conversation(app.assistant, locale="en")
+async def test_issue_27_the_console_is_not_rate_limited(make_app: Any) -> None:
+    """The operator's own terminal: a piped script of a whole conversation gets every reply."""
+    app = await make_app(rate_limit_per_minute=2, rate_limit_presses_per_minute=2)
+    chat = Conversation(app.assistant, channel="console", locale="en")
+    for _ in range(5):
+        await chat.say("/start")
+        assert "Welcome" in chat.text
+        await chat.press("menu:ask")
+        assert "Just type your question" in chat.text
+
+
+async def test_issue_24_button_presses_have_their_own_higher_budget(
+    make_app: Any, clock: Any
+) -> None:
+    """Presses used to be never counted, so a custom client could forge them endlessly."""
+    app = await make_app(rate_limit_per_minute=2, rate_limit_presses_per_minute=4)
+    chat = Conversation(app.assistant, channel="telegram", user="10001", locale="en")
     await chat.say("/start")
-    for _ in range(4):
+    for _ in range(4):  # presses do not eat the messages' budget …
         await chat.send(chat.incoming(action="menu:ask"))
         assert "Just type your question" in chat.text
     await chat.say("/help")
     assert "How we work together" in chat.text
+    await chat.send(chat.incoming(action="menu:ask"))  # … but have one of their own
+    [notice] = chat.replies
+    assert notice.notice and "writing very fast" in notice.text
+    assert await chat.send(chat.incoming(action="menu:ask")) == []
+    assert await chat.send(chat.incoming(action="privacy:forget:yes")) == []
+    clock.advance(seconds=61)
+    await chat.send(chat.incoming(action="menu:ask"))
+    assert "Just type your question" in chat.text
 
 
 async def test_issue_24_forged_number_payloads_get_a_clear_answer_not_the_apology(

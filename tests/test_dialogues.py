@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, event, func, select
 
 from bot.storage import Database, DialogueState, ProcessedEvent
-from bot.storage.dialogues import Dialogue, open_dialogue, save_dialogue
+from bot.storage.dialogues import Counted, Dialogue, open_dialogue, save_dialogue
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 KEY = ("telegram", "42", "42")
@@ -21,7 +21,7 @@ _events = itertools.count(1)
 
 
 async def open_row(
-    session: Any, now: datetime = NOW, *, event_id: str | None = None, counted: bool = False
+    session: Any, now: datetime = NOW, *, event_id: str | None = None, counted: Counted = None
 ) -> Dialogue:
     """The row for a new event, which must be there."""
     event_id = event_id or f"update-{next(_events)}"
@@ -116,7 +116,7 @@ async def test_an_event_seen_before_opens_nothing(database: Database) -> None:
         await open_row(session, event_id="update-7")
     async with database.transaction() as session:
         again = await open_dialogue(
-            session, *KEY, NOW, event_id="update-7", counted=True, window=WINDOW
+            session, *KEY, NOW, event_id="update-7", counted="message", window=WINDOW
         )
         rows = (await session.execute(select(DialogueState))).scalars().all()
         events = await session.scalar(select(func.count()).select_from(ProcessedEvent))
@@ -135,19 +135,43 @@ async def test_messages_are_counted_within_the_window_and_afresh_after_it(
     database: Database,
 ) -> None:
     seen = []
-    for seconds, counted in ((0, True), (10, True), (20, False), (59, True), (61, True)):
+    events: tuple[tuple[int, Counted], ...] = (
+        (0, "message"),
+        (10, "message"),
+        (20, None),
+        (30, "press"),
+        (59, "message"),
+        (61, "message"),
+    )
+    for seconds, counted in events:
         async with database.transaction() as session:
             dialogue = await open_row(session, NOW + timedelta(seconds=seconds), counted=counted)
         seen.append((dialogue.rate_count, dialogue.rate_window_start))
     later = NOW + timedelta(seconds=61)
-    assert seen == [(1, NOW), (2, NOW), (2, NOW), (3, NOW), (1, later)]
+    assert seen == [(1, NOW), (2, NOW), (2, NOW), (2, NOW), (3, NOW), (1, later)]
+
+
+async def test_presses_have_a_count_and_window_of_their_own(database: Database) -> None:
+    seen = []
+    events: tuple[tuple[int, Counted], ...] = (
+        (0, "press"),
+        (5, "message"),
+        (10, "press"),
+        (70, "press"),
+    )
+    for seconds, counted in events:
+        async with database.transaction() as session:
+            dialogue = await open_row(session, NOW + timedelta(seconds=seconds), counted=counted)
+        seen.append((dialogue.press_count, dialogue.press_window_start, dialogue.rate_count))
+    later = NOW + timedelta(seconds=70)
+    assert seen == [(1, NOW, 0), (1, NOW, 1), (2, NOW, 1), (1, later, 1)]
 
 
 async def test_a_count_kept_on_opening_is_no_change_to_write(database: Database) -> None:
     async with database.transaction() as session:
-        await open_row(session, counted=True)
+        await open_row(session, counted="message")
     updates = count_updates(database)
     async with database.transaction() as session:
-        dialogue = await open_row(session, counted=True)
+        dialogue = await open_row(session, counted="message")
         await save_dialogue(session, dialogue)
     assert dialogue.rate_count == 2 and updates == []

@@ -17,14 +17,11 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import BotCommand, CallbackQuery, Message, Update, User
+from telegram import BotCommand, CallbackQuery, Message, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, ExtBot, TypeHandler
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from bot import language
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_incoming import CHANNEL, Reading, read_update
 from bot.channels.telegram_render import alert_text
@@ -33,8 +30,6 @@ from bot.logs import Throttled
 from bot.messages import Reply
 from bot.server import ChannelStartError
 from bot.settings import LANGUAGES, Settings
-from bot.storage import ChannelIdentity, Member
-from bot.storage.dialogues import record_event
 from bot.webhook_secret import WebhookSecretError, webhook_secret
 
 if TYPE_CHECKING:
@@ -243,21 +238,6 @@ class TelegramChannel:
         reading = read_update(update, self.application.bot.bot)
         if reading.kind == "incoming":
             await self._converse(update, reading)
-        elif reading.kind in ("text_only", "edited"):
-            assert reading.user is not None and reading.chat_id is not None
-            event_id = str(update.update_id)
-            lang = await self._note_language(reading.user, event_id)
-            if lang is None:
-                log.info("event %s/%s seen before", CHANNEL, event_id)
-                return
-            text = self.app.services.templates.render(lang, f"telegram/{reading.kind}")
-            await self.sender.deliver(reading.chat_id, [Reply(text)])
-        elif update.callback_query is not None:  # a button without data: nothing to do
-            assert reading.user is not None
-            user = reading.user
-            lang = await self.app.database.run(lambda session: self._language_of(session, user))
-            text = self.app.services.templates.render(lang, "telegram/stale")
-            await _answer(update.callback_query, text)
 
     async def _converse(self, update: Update, reading: Reading) -> None:
         assert reading.incoming is not None and reading.chat_id is not None
@@ -288,34 +268,6 @@ class TelegramChannel:
         elif rest:
             await self.sender.clear_keyboard(chat_id, pressed.message_id)
         await self.sender.deliver(chat_id, rest)
-
-    async def _note_language(self, user: User, event_id: str) -> str | None:
-        """The language of a note the Assistant does not write, with the update recorded
-        in the same transaction; None when this update had its note already."""
-
-        async def read(session: AsyncSession) -> str | None:
-            now = self.app.services.clock()
-            if not await record_event(session, CHANNEL, event_id, now):
-                return None
-            return await self._language_of(session, user)
-
-        return await self.app.database.run(read)
-
-    async def _language_of(self, session: AsyncSession, user: User) -> str:
-        """The member's language, for the notes the Assistant does not write."""
-        query = (
-            select(Member.language, Member.language_explicit)
-            .join(ChannelIdentity, ChannelIdentity.member_id == Member.id)
-            .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.user_id == str(user.id))
-        )
-        stored, explicit = (await session.execute(query)).first() or (None, False)
-        return language.for_member(
-            stored,
-            explicit,
-            locale=user.language_code,
-            text=None,
-            default=self.settings.default_language,
-        )
 
 
 async def _answer(query: CallbackQuery, text: str | None) -> None:

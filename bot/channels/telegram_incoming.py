@@ -3,7 +3,8 @@
 Private chats: every text and every button press goes to the Assistant. Groups: only
 commands, messages that mention the bot or reply to it, and button presses; the rest is
 none of the bot's business. Everything that is not text (stickers, photos, voice, edits)
-gets a short note in a private chat and silence in a group.
+goes to the Assistant too in a private chat, as ``Incoming.unsupported``, so it is counted
+by the rate limit and answered with a short note; in a group it gets silence.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.messages import Incoming
 CHANNEL = "telegram"
 _SPACES = re.compile(r"[ \t]{2,}")
 
-Kind = Literal["incoming", "text_only", "edited", "ignore"]
+Kind = Literal["incoming", "ignore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def read_update(update: Update, bot: User) -> Reading:
         return _read_message(update, update.message, bot)
     edited = update.edited_message
     if edited is not None and _is_private(edited) and edited.from_user is not None:
-        return Reading("edited", chat_id=edited.chat_id, user=edited.from_user)
+        return _unsupported(update, edited, edited.from_user, "edit")
     return IGNORE  # channel posts, member updates, polls …: nothing to answer
 
 
@@ -53,7 +54,7 @@ def _read_message(update: Update, message: Message, bot: User) -> Reading:
         return IGNORE
     private = _is_private(message)
     if message.text is None:
-        return Reading("text_only", chat_id=message.chat_id, user=user) if private else IGNORE
+        return _unsupported(update, message, user, "media") if private else IGNORE
     text = message.text
     if not private:
         addressed = _addressed_text(message, bot)
@@ -80,14 +81,12 @@ def _read_press(update: Update, bot: User) -> Reading:
     message = query.message
     chat_id = message.chat.id if message is not None else query.from_user.id
     private = message is None or message.chat.type == ChatType.PRIVATE
-    if not query.data:
-        return Reading("ignore", chat_id=chat_id, user=query.from_user)
     incoming = Incoming(
         channel=CHANNEL,
         user_id=str(query.from_user.id),
         chat_id=str(chat_id),
         event_id=str(update.update_id),
-        action=query.data,
+        action=query.data or "",  # a press without data: an unknown button, and counted
         locale=query.from_user.language_code,
         private=private,
         display_name=query.from_user.first_name,
@@ -98,6 +97,21 @@ def _read_press(update: Update, bot: User) -> Reading:
         },
     )
     return Reading("incoming", incoming, chat_id=chat_id, user=query.from_user)
+
+
+def _unsupported(
+    update: Update, message: Message, user: User, what: Literal["media", "edit"]
+) -> Reading:
+    incoming = Incoming(
+        channel=CHANNEL,
+        user_id=str(user.id),
+        chat_id=str(message.chat_id),
+        event_id=str(update.update_id),
+        locale=user.language_code,
+        display_name=user.first_name,
+        unsupported=what,
+    )
+    return Reading("incoming", incoming, chat_id=message.chat_id, user=user)
 
 
 def _is_private(message: Message) -> bool:

@@ -14,7 +14,7 @@ import copy
 import functools
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import BindParameter, Column, bindparam, case, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +27,8 @@ from bot.storage.models import DialogueState, ProcessedEvent
 _TABLE = DialogueState.__table__
 _EVENTS = ProcessedEvent.__table__
 _KEY = ("channel", "chat_id", "user_id")
+Counted = Literal["message", "press"] | None
+"""Which rate-limit budget an event draws on, if any."""
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Dialogue:
     updated_at: datetime | None = None
     rate_window_start: datetime | None = None
     rate_count: int = 0
+    press_window_start: datetime | None = None
+    press_count: int = 0
     _loaded: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def changes(self) -> dict[str, Any]:
@@ -64,7 +68,7 @@ async def open_dialogue(
     now: datetime,
     *,
     event_id: str,
-    counted: bool = False,
+    counted: Counted = None,
     window: timedelta,
 ) -> Dialogue | None:
     """Record the event and return the member's row, created if new; None when the event
@@ -74,7 +78,7 @@ async def open_dialogue(
     UPDATE`` takes the lock ``FOR UPDATE`` would), so two workers cannot interleave one
     member's turns; SQLite serialises its writers anyway. A ``counted`` message adds one to
     ``rate_count``, which starts again at one when the ``window`` since
-    ``rate_window_start`` has passed.
+    ``rate_window_start`` has passed; a counted press does the same to ``press_count``.
     """
     values = {
         "channel_": channel,
@@ -83,8 +87,10 @@ async def open_dialogue(
         "event_id_": event_id,
         "now_": now,
         "data_": {},
-        "count_": 1 if counted else 0,
-        "start_": now if counted else None,
+        "count_": 1 if counted == "message" else 0,
+        "start_": now if counted == "message" else None,
+        "press_": 1 if counted == "press" else 0,
+        "press_start_": now if counted == "press" else None,
         "cutoff_": now - window,
     }
     backend = dialect(session)
@@ -153,30 +159,44 @@ def _open(backend: str) -> postgresql.Insert | sqlite.Insert:
         literal(0, c.version.type),
         _param("count_", c.rate_count),
         _param("start_", c.rate_window_start),
+        _param("press_", c.press_count),
+        _param("press_start_", c.press_window_start),
         _param("now_", c.updated_at),
     )
     event = _record_event(backend).cte("event") if backend == "postgresql" else None
     if event is not None:
         new = new.select_from(event)
-    columns = [*_KEY, "data", "version", "rate_count", "rate_window_start", "updated_at"]
+    columns = [
+        *_KEY,
+        "data",
+        "version",
+        "rate_count",
+        "rate_window_start",
+        "press_count",
+        "press_window_start",
+        "updated_at",
+    ]
     # WHERE true: SQLite's parser needs it between an INSERT's SELECT and ON CONFLICT
     statement = INSERTS[backend](_TABLE).from_select(columns, new.where(true()))
-    counted = statement.excluded.rate_count > 0
-    passed = or_(
-        c.rate_window_start.is_(None),
-        c.rate_window_start <= _param("cutoff_", c.rate_window_start),
-    )
     statement = statement.on_conflict_do_update(
         index_elements=list(_KEY),
         set_={
-            "rate_window_start": case(
-                (counted & passed, statement.excluded.rate_window_start),
-                else_=c.rate_window_start,
-            ),
-            "rate_count": case((~counted, c.rate_count), (passed, 1), else_=c.rate_count + 1),
+            **_counting(statement, "rate_count", "rate_window_start"),
+            **_counting(statement, "press_count", "press_window_start"),
         },
     ).returning(*_TABLE.c)
     return statement.add_cte(event) if event is not None else statement
+
+
+def _counting(statement: Any, count: str, start: str) -> dict[str, Any]:
+    """One budget's counter: one more when counted, one again when its window passed."""
+    c = _TABLE.c
+    counted = statement.excluded[count] > 0
+    passed = or_(c[start].is_(None), c[start] <= _param("cutoff_", c[start]))
+    return {
+        start: case((counted & passed, statement.excluded[start]), else_=c[start]),
+        count: case((~counted, c[count]), (passed, 1), else_=c[count] + 1),
+    }
 
 
 _UPDATE: Update = update(_TABLE).where(_TABLE.c.id == bindparam("dialogue_id"))

@@ -116,6 +116,8 @@ class DialogueState(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     rate_window_start: Mapped[datetime | None]
     rate_count: Mapped[int] = mapped_column(Integer, default=0)
+    press_window_start: Mapped[datetime | None]
+    press_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ProcessedEvent(Base):

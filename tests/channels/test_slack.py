@@ -322,3 +322,19 @@ async def test_long_reply_is_split_into_sections_that_fit(slack: Workspace) -> N
     assert len(sections) > 2 and all(len(call.params["blocks"]) <= 50 for call in calls)
     assert "Paragraph 11" in shown(calls[-1]) and buttons(calls[-1]) == [("OK", "menu:start")]
     assert all(buttons(call) == [] for call in calls[:-1])
+
+
+async def test_issue_24_presses_are_counted_on_their_own_budget(make_app: Any) -> None:
+    """Block actions are signed by Slack but their value is whatever a client sent."""
+    async with workspace(make_app, rate_limit_per_minute=2, rate_limit_presses_per_minute=3) as ws:
+        await ws.dm("/start")
+        call, element = ws.button("menu:ask")
+        for _ in range(6):
+            await ws.press("menu:ask", call=call)
+            await ws.channel.idle()
+        posted = [shown(c) for c in ws.fake.called("chat.postMessage")]
+        asked = [text for text in posted if "Just type your question" in text]
+        toasts = [c.params["text"] for c in ws.fake.called("chat.postEphemeral")]
+        assert len(asked) == 3
+        assert len(toasts) == 1 and "writing very fast" in toasts[0]
+        assert len(await ws.dm("/help")) == 1  # messages keep their own budget

@@ -13,6 +13,7 @@ from tests.channels.telegram_support import (
     GROUP,
     RecordingTelegram,
     fixture,
+    press_update,
     telegram_run,
     text_update,
 )
@@ -171,6 +172,39 @@ async def test_sticker_and_edit_in_private_get_a_short_note(make_app: MakeApp) -
         sticker, edited = run.fake.called("sendMessage")
     assert sticker.params["text"].startswith("I read text only")
     assert "new message" in edited.params["text"]
+
+
+async def test_issue_24_stickers_photos_and_edits_count_towards_the_rate_limit(
+    make_app: MakeApp,
+) -> None:
+    """15 stickers used to get 15 notes with a limit of 3: the notes skipped the limiter."""
+    async with telegram_run(make_app, rate_limit_per_minute=3) as run:
+        for number in range(15):
+            update = fixture("update_sticker" if number % 2 else "update_edited_message")
+            await run.push(update)
+        texts = run.fake.texts()
+    assert len(texts) == 4
+    assert "writing very fast" in texts[3] and "Please try again in" in texts[3]
+
+
+async def test_issue_24_forged_presses_are_counted_on_their_own_budget(
+    make_app: MakeApp,
+) -> None:
+    """A custom client can send any callback_data, as fast as it likes."""
+    async with telegram_run(
+        make_app, rate_limit_per_minute=2, rate_limit_presses_per_minute=3
+    ) as run:
+        await run.say("/start")
+        message, _ = run.fake.last_with_button("menu:ask")
+        for number in range(10):
+            await run.push(press_update(message, "menu:ask" if number % 2 else "", ALICE))
+        answers = run.fake.called("answerCallbackQuery")
+        asked = [t for t in run.fake.texts() if "Just type your question" in t]
+        assert len(answers) == 10  # every press is answered, or its button keeps spinning
+        alerts = [a.params.get("text") or "" for a in answers]
+        assert "writing very fast" in alerts[3] and not any(alerts[4:])
+        assert len(asked) == 1  # of the three within the budget, one had data
+        assert len(await run.say("/help")) == 1  # messages keep their own budget
 
 
 async def test_notes_follow_the_language_the_member_chose(make_app: MakeApp) -> None:
