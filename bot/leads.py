@@ -121,18 +121,22 @@ async def set_status(
     status: str,
     *,
     by: str | None,
+    by_id: str | None = None,
     force: bool = False,
     updated_in: str | None = None,
 ) -> bool:
     """Move the lead forward (``force``: any way); False when it is there already.
 
-    The member is told when it is claimed and when it is closed; the cards in the staff
-    chats show the new status (the caller edits the one in ``updated_in`` itself, see
+    ``by`` is the name the member and the cards show, ``by_id`` who that is
+    (``telegram:10001``, ``slack:U01AB``, ``cli:<login>``): two colleagues may share a first
+    name, so a claim is someone else's by the id where both have one. The member is told
+    when it is claimed and when it is closed; the cards in the staff chats show the new
+    status (the caller edits the one in ``updated_in`` itself, see
     :func:`~bot.delivery.staff.update_staff_cards`).
     """
     if status not in STATUSES:
         raise LeadError("unknown_status", lead)
-    if status == "claimed" and lead.assignee and by and lead.assignee != by and not force:
+    if status == "claimed" and not force and _someone_else(lead, by, by_id):
         raise LeadError("taken", lead)
     if lead.status == status:
         return False
@@ -141,8 +145,8 @@ async def set_status(
     now = services.clock()
     lead.status = status
     lead.updated_at = now
-    if by and (status == "claimed" or not lead.assignee):
-        lead.assignee = by
+    if (by or by_id) and (status == "claimed" or not (lead.assignee or lead.assignee_id)):
+        lead.assignee, lead.assignee_id = by, by_id
     if status == "claimed":
         lead.claimed_at = now
     elif status == "contacted":
@@ -153,6 +157,12 @@ async def set_status(
         await _tell_member(session, services, lead, status)
     await update_staff_cards(session, services, lead, updated_in=updated_in)
     return True
+
+
+def _someone_else(lead: Lead, by: str | None, by_id: str | None) -> bool:
+    if lead.assignee_id and by_id:
+        return lead.assignee_id != by_id
+    return bool(lead.assignee and by and lead.assignee != by)
 
 
 async def _tell_member(session: AsyncSession, services: Services, lead: Lead, status: str) -> None:

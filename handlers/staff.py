@@ -30,10 +30,16 @@ class StaffActions:
         lead = await find_lead(turn.session, ref, lock=True)
         if status is None or lead is None:
             return [turn.reply("staff/unknown_lead", notice=True, ref=ref)]
-        name = turn.incoming.display_name or turn.incoming.user_id
+        incoming = turn.incoming
         try:
             await set_status(
-                turn.session, turn.services, lead, status, by=name, updated_in=turn.incoming.channel
+                turn.session,
+                turn.services,
+                lead,
+                status,
+                by=incoming.display_name or incoming.user_id,
+                by_id=f"{incoming.channel}:{incoming.user_id}",
+                updated_in=incoming.channel,
             )
         except LeadError as refused:
             return [

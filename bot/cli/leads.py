@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 from typing import Any
@@ -39,8 +40,22 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     status.add_argument("ref", metavar="ID")
     status.add_argument("status", metavar="STATUS", choices=STATUSES)
     status.add_argument("--by", help="who handles it (shown to the member when claimed)")
+    status.add_argument(
+        "--by-id",
+        metavar="CHANNEL:USER_ID",
+        type=_staff_id,
+        help="that person's staff id, e.g. telegram:10001 or slack:U01AB"
+        " (default with --by: cli:<your login>)",
+    )
     status.add_argument("--force", action="store_true", help="also move a lead backwards")
     status.set_defaults(run=run_set_status)
+
+
+def _staff_id(text: str) -> str:
+    channel, _, user = text.partition(":")
+    if channel not in ("telegram", "slack", "cli") or not user or user != user.strip():
+        raise argparse.ArgumentTypeError("telegram:USER_ID, slack:USER_ID or cli:NAME")
+    return text
 
 
 def as_dict(lead: Lead) -> dict[str, Any]:
@@ -49,6 +64,7 @@ def as_dict(lead: Lead) -> dict[str, Any]:
         "kind": lead.kind,
         "status": lead.status,
         "assignee": lead.assignee,
+        "assignee_id": lead.assignee_id,
         "channel": lead.channel,
         "language": lead.language,
         "created_at": lead.created_at.isoformat(),
@@ -120,8 +136,9 @@ async def _set_status(settings: Settings, args: argparse.Namespace) -> str:
         lead = await find_lead(session, args.ref, lock=True)
         if lead is None:
             return f"no lead {args.ref}"
+        by_id = args.by_id or (f"cli:{getpass.getuser()}" if args.by else None)
         changed = await set_status(
-            session, app.services, lead, args.status, by=args.by, force=args.force
+            session, app.services, lead, args.status, by=args.by, by_id=by_id, force=args.force
         )
         return f"{lead.ref}: {lead.status}" + ("" if changed else " (unchanged)")
 

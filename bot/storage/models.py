@@ -170,6 +170,9 @@ class Lead(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(12), default="new", index=True)
     assignee: Mapped[str | None] = mapped_column(String(200))
+    """The name shown to the member and on the cards."""
+    assignee_id: Mapped[str | None] = mapped_column(String(120))
+    """Who that is: ``telegram:<user id>``, ``slack:<user id>`` or ``cli:<login>``."""
     consent_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

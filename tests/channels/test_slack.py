@@ -328,7 +328,7 @@ async def test_issue_24_presses_are_counted_on_their_own_budget(make_app: Any) -
     """Block actions are signed by Slack but their value is whatever a client sent."""
     async with workspace(make_app, rate_limit_per_minute=2, rate_limit_presses_per_minute=3) as ws:
         await ws.dm("/start")
-        call, element = ws.button("menu:ask")
+        call, _ = ws.button("menu:ask")
         for _ in range(6):
             await ws.press("menu:ask", call=call)
             await ws.channel.idle()

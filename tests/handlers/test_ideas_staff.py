@@ -45,6 +45,7 @@ async def test_staff_claim_updates_the_card_and_tells_the_member(app: App, talk:
     assert [c.action for c in card.choices] == [f"lead:contacted:{ref}", f"lead:close:{ref}"]
     stored = await lead(app, ref)
     assert stored.status == "claimed" and stored.assignee == "Anke"
+    assert stored.assignee_id == "slack:U0ANKE"
     assert stored.claimed_at == app.services.clock()
     notices = await member_notices(app)
     assert "is now handled by Anke from the office" in notices["lead_claimed"]
@@ -73,7 +74,8 @@ async def test_staff_ids_are_checked_per_channel(app: App, talk: Any) -> None:
     telegram_staff = talk(channel="telegram", user="4711")
     await telegram_staff.send(telegram_staff.incoming(action=f"lead:contacted:{ref}"))
     assert telegram_staff.replies[0].edit
-    assert (await lead(app, ref)).status == "contacted"
+    stored = await lead(app, ref)
+    assert stored.status == "contacted" and stored.assignee_id == "telegram:4711"
 
 
 async def test_second_claim_and_backward_moves_are_refused(app: App, talk: Any) -> None:
@@ -93,3 +95,23 @@ async def test_unknown_lead_is_a_notice(app: App, talk: Any) -> None:
     anke = talk(channel="slack", user="U0ANKE")
     await anke.send(anke.incoming(action="lead:claim:IDEA-2026-9999"))
     assert anke.replies[0].notice and "IDEA-2026-9999" in anke.replies[0].text
+
+
+async def test_issue_24_two_colleagues_of_one_name_are_told_apart_by_their_ids(
+    app: App, talk: Any
+) -> None:
+    """The assignee used to be the presser's display name only: a second "Anna" could take
+    over her colleague's lead, and nobody could tell who had claimed it."""
+    ref = await store_lead(app)
+    anna = talk(channel="slack", user="U0ANKE", locale="en")
+    other_anna = talk(channel="telegram", user="4711", locale="en")
+    await anna.send(replace(anna.incoming(action=f"lead:claim:{ref}"), display_name="Anna"))
+    await other_anna.send(
+        replace(other_anna.incoming(action=f"lead:claim:{ref}"), display_name="Anna")
+    )
+    notice, _ = other_anna.replies
+    assert notice.notice and "already handled by Anna" in notice.text
+    stored = await lead(app, ref)
+    assert (stored.assignee, stored.assignee_id) == ("Anna", "slack:U0ANKE")
+    await other_anna.send(other_anna.incoming(action=f"lead:contacted:{ref}"))
+    assert (await lead(app, ref)).assignee_id == "slack:U0ANKE"  # moving on is no claim

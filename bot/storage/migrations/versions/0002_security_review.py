@@ -21,6 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table("dialogue_states") as table:
         table.add_column(sa.Column("press_window_start", sa.DateTime(timezone=True)))
         table.add_column(sa.Column("press_count", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("leads") as table:
+        table.add_column(sa.Column("assignee_id", sa.String(length=120)))
     # A member first seen in a group had the group stored as their chat, so reminders and
     # lead notices went to everyone there: their own chat is their user id (Telegram's
     # private chat, the DM Slack's sender opens).
@@ -32,6 +34,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("leads") as table:
+        table.drop_column("assignee_id")
     with op.batch_alter_table("dialogue_states") as table:
         table.drop_column("press_count")
         table.drop_column("press_window_start")
