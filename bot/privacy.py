@@ -1,5 +1,8 @@
 """What a member may ask of their data: a copy of all of it, and to be forgotten.
 
+Every table that holds a member's data is in :data:`MEMBER_TABLES`; a test compares it
+with the schema, so a new table is covered here before it can ship.
+
 Forgetting deletes identities and contact data, cancels future registrations (the waiting
 list moves up), keeps leads and past registrations for the office's records of the funded
 programme without personal data (in the database, in the outbox and on the cards in the
@@ -28,10 +31,15 @@ from bot.storage import (
     Registration,
     Training,
 )
-from bot.training_notices import TrainingNotices
+from bot.training_notices import ABOUT, CANCELLED, TrainingNotices, cancelled_uid
 from bot.turn import Services
 
 PERSONAL_LEAD_FIELDS = ("organisation", "contact_name", "name", "email", "phone")
+MEMBER_TABLES = frozenset(
+    {"members", "channel_identities", "dialogue_states", "leads", "registrations", "question_log"}
+)
+"""The tables :func:`export` copies and :func:`forget` deletes or anonymises; the outbox
+is scrubbed by the messages' keys and payloads."""
 
 
 @dataclass
@@ -56,6 +64,16 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
     questions = await _all(
         session, select(QuestionLog).filter_by(member_id=member.id).order_by(QuestionLog.id)
     )
+    dialogues = [
+        dialogue
+        for identity in identities
+        for dialogue in await _all(
+            session,
+            select(DialogueState)
+            .filter_by(channel=identity.channel, user_id=identity.user_id)
+            .order_by(DialogueState.id),
+        )
+    ]
     return {
         "member": {
             "id": member.id,
@@ -120,6 +138,17 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
             }
             for q in questions
         ],
+        "dialogues": [
+            {
+                "channel": d.channel,
+                "chat_id": d.chat_id,
+                "form": d.form,
+                "step": d.step,
+                "answers": {k: v for k, v in d.data.items() if not k.startswith("_")},
+                "updated_at": d.updated_at,
+            }
+            for d in dialogues
+        ],
     }
 
 
@@ -151,6 +180,7 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
             result.registrations_cancelled.append(registration.training_id)
             await notices.after_cancellation(cancellation)
     kept = await _all(session, select(Registration).filter_by(member_id=member.id))
+    uids = {registration.uid for registration in kept}
     for registration in kept:
         _anonymise_registration(registration)
         registration.member_id = None
@@ -167,6 +197,7 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
     result.questions_unlinked = unlinked.rowcount  # type: ignore[attr-defined]
     identities = await _all(session, select(ChannelIdentity).filter_by(member_id=member.id))
     await _scrub_outbox(session, services, leads, identities)
+    await _scrub_notices(session, notices, uids)
     for identity in identities:
         await session.execute(
             delete(DialogueState).where(
@@ -214,6 +245,27 @@ async def _scrub_outbox(
                 replaces = row.payload.get("replaces")
                 row.payload = {**redrawn, "replaces": replaces} if replaces else redrawn
         await update_staff_cards(session, services, lead)
+
+
+async def _scrub_notices(session: AsyncSession, notices: TrainingNotices, uids: set[str]) -> None:
+    """The office's cancellation notices that name the member (who cancelled, or who moved
+    up): drawn again without them while they wait or failed, emptied once sent."""
+    if not uids:
+        return
+    rows = await _all(
+        session,
+        select(OutboxMessage).where(
+            OutboxMessage.kind == CANCELLED, OutboxMessage.target != "member"
+        ),
+    )
+    for row in rows:
+        named = set(row.payload.get(ABOUT) or ()) | {cancelled_uid(row.key)}
+        if not named & uids or not row.payload:
+            continue
+        if row.status in FINISHED:
+            row.payload = {}
+        else:
+            await notices.redraw_cancelled(row)
 
 
 def _without_personal(fields: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,9 @@
   matched entry stay, for the office's statistics);
 - dialogue state idle longer than ``dialogue_expiry_days`` is removed;
 - the outbox's copies of sent messages are emptied after ``outbox_retention_days`` (the
-  platform's reference stays, so a lead's card can still change);
+  platform's reference stays, so a lead's card can still change), and so are those of
+  messages that failed for good or were overtaken (counted from when they were queued:
+  a failed row is no reason to keep personal data forever);
 - event ids are kept for a week, long past any platform's redelivery.
 """
 
@@ -15,7 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, delete, update
+from sqlalchemy import String, and_, cast, delete, or_, update
 
 from bot.periodic import every
 from bot.settings import Settings
@@ -54,8 +56,13 @@ async def clean_up(database: Database, settings: Settings, now: datetime) -> Cle
         outbox = await session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.status == "sent",
-                OutboxMessage.sent_at < sent_before,
+                or_(
+                    and_(OutboxMessage.status == "sent", OutboxMessage.sent_at < sent_before),
+                    and_(
+                        OutboxMessage.status.in_(("failed", "superseded")),
+                        OutboxMessage.created_at < sent_before,
+                    ),
+                ),
                 cast(OutboxMessage.payload, String) != "{}",
             )
             .values(payload={})

@@ -22,11 +22,16 @@ from bot.delivery.staff import enqueue_for_staff, notice_payload
 from bot.messages import Choice, Reply
 from bot.registrations import Booking, Cancellation
 from bot.settings import Settings
-from bot.storage import ChannelIdentity, Member, Registration, Training
+from bot.storage import ChannelIdentity, Member, OutboxMessage, Registration, Training
 from bot.templates import Templates
 
 ANNOUNCEMENTS_PER_SECOND = 20
 """Below Telegram's ~30 messages a second to different chats and Slack's posting limits."""
+CANCELLED = "registration_cancelled"
+"""The kind of the office's notice of a cancellation, which names people."""
+ABOUT = "about"
+"""A staff notice's payload lists the registrations it names (their uids), so /forget
+finds every notice that names a member, as the one who cancelled or as one moved up."""
 
 
 async def member_identity(session: AsyncSession, member_id: int | None) -> ChannelIdentity | None:
@@ -153,13 +158,17 @@ class TrainingNotices:
 
     # to the office ---------------------------------------------------------------------
 
-    async def to_staff(self, template: str, *, key: str, kind: str, **context: Any) -> int:
-        """A short notice to every configured staff target, in the staff language."""
+    async def to_staff(
+        self, template: str, *, key: str, kind: str, about: Sequence[str] = (), **context: Any
+    ) -> int:
+        """A short notice to every configured staff target, in the staff language;
+        ``about`` are the uids of the registrations it names."""
         text = self.templates.render(self.settings.staff_language, template, **context)
+        named = {ABOUT: list(about)} if about else {}
         queued = await enqueue_for_staff(
             self.session,
             self.settings,
-            lambda target: notice_payload(self.settings, text, target),
+            lambda target: {**notice_payload(self.settings, text, target), **named},
             key=key,
             kind=kind,
             due=self.now,
@@ -180,12 +189,45 @@ class TrainingNotices:
         await self.to_staff(
             "trainings/staff_cancelled",
             key=f"registration-cancelled:{registration.uid}",
-            kind="registration_cancelled",
+            kind=CANCELLED,
+            about=[registration.uid, *(other.uid for other in cancellation.promoted)],
             training=training,
             registration=registration,
             promoted=cancellation.promoted,
         )
         await self.promoted(cancellation.promoted, training)
+
+    async def redraw_cancelled(self, row: OutboxMessage) -> None:
+        """A cancellation notice drawn again from its registrations as they are now: after
+        /forget, without the forgotten member's name and company."""
+        uids = list(row.payload.get(ABOUT) or [cancelled_uid(row.key)])
+        found = {
+            registration.uid: registration
+            for registration in (
+                await self.session.execute(select(Registration).where(Registration.uid.in_(uids)))
+            ).scalars()
+        }
+        registration = found.get(uids[0])
+        training = (
+            await self.session.get(Training, registration.training_id) if registration else None
+        )
+        if registration is None or training is None:
+            row.payload = {}
+            return
+        text = self.templates.render(
+            self.settings.staff_language,
+            "trainings/staff_cancelled",
+            training=training,
+            registration=registration,
+            promoted=[found[uid] for uid in uids[1:] if uid in found],
+        )
+        row.payload = {**notice_payload(self.settings, text, row.target), ABOUT: uids}
+
+
+def cancelled_uid(key: str) -> str:
+    """The registration a cancellation notice's key names
+    (``registration-cancelled:<uid>:<target>``)."""
+    return key.split(":")[1] if key.count(":") >= 2 else ""
 
 
 def fee_for(training: Training, registration: Registration) -> float:

@@ -66,7 +66,7 @@ async def _retry(settings: Settings, row_id: int | None) -> int:
             query = select(OutboxMessage).where(OutboxMessage.id == row_id)
         rows = list((await session.execute(query)).scalars())
         for row in rows:
-            if row.status in FINISHED:
+            if row.status in FINISHED or not row.payload:  # emptied by retention: gone
                 continue
             row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
         return sum(row.status == "pending" for row in rows)
