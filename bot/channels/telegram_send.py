@@ -8,6 +8,7 @@ a 429 is waited out and retried there, never dropped here.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from telegram import (
@@ -27,12 +28,14 @@ from bot.messages import Reply
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_CHAT_NUMBER = re.compile(r"-?[0-9]{1,20}")
+"""ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` then refuses."""
 
 
 def chat_ref(chat_id: str | int) -> str | int:
     """Numeric chat ids as numbers, ``@channel`` names as they are."""
     text = str(chat_id)
-    return int(text) if text.lstrip("-").isdigit() else text
+    return int(text) if _CHAT_NUMBER.fullmatch(text) else text
 
 
 def not_modified(error: BadRequest) -> bool:
