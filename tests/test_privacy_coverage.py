@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy import Table, select, text
 
 from bot import privacy
+from bot.delivery.outbox import enqueue
 from bot.delivery.worker import DeliveryWorker
 from bot.registrations import Applicant, book
-from bot.storage import Base, ChannelIdentity, Member, Training
+from bot.retention import clean_up
+from bot.storage import Base, ChannelIdentity, Member, OutboxMessage, Training
 from tests.channels.test_telegram_webhook import free_port
 from tests.conversation import Conversation
 from tests.delivery.support import RecordingSender
@@ -128,9 +130,10 @@ async def linked_rows(app: Any, member_id: int) -> dict[str, int]:
 
 
 async def test_issue_24_forget_leaves_no_trace_and_mydata_has_every_row(
-    make_app: Any, clock: Any
+    make_app: Any, database_url: str, clock: Any
 ) -> None:
     app = await make_app(
+        database_url=database_url,
         rate_limit_per_minute=1000,
         staff_telegram_chat_id=-100200300,
         staff_telegram_ids="4711",
@@ -212,14 +215,10 @@ async def test_issue_24_forget_leaves_no_trace_and_mydata_has_every_row(
 
 
 async def test_issue_24_retention_empties_failed_and_overtaken_messages_too(
-    make_app: Any, clock: Any
+    make_app: Any, database_url: str, clock: Any
 ) -> None:
     """Retention emptied only sent rows: a failed one kept personal data forever."""
-    from bot.delivery.outbox import enqueue
-    from bot.retention import clean_up
-    from bot.storage import OutboxMessage
-
-    app = await make_app(outbox_retention_days=30)
+    app = await make_app(database_url=database_url, outbox_retention_days=30)
     async with app.database.transaction() as session:
         for number, status in enumerate(("failed", "superseded", "pending", "failed")):
             await enqueue(
