@@ -134,8 +134,8 @@ async def test_an_event_of_a_new_member_is_recorded_with_the_row(database: Datab
 async def test_messages_are_counted_within_the_window_and_afresh_after_it(
     database: Database,
 ) -> None:
-    seen = []
-    events: tuple[tuple[int, Counted], ...] = (
+    seen = await opened(
+        database,
         (0, "message"),
         (10, "message"),
         (20, None),
@@ -143,28 +143,35 @@ async def test_messages_are_counted_within_the_window_and_afresh_after_it(
         (59, "message"),
         (61, "message"),
     )
-    for seconds, counted in events:
-        async with database.transaction() as session:
-            dialogue = await open_row(session, NOW + timedelta(seconds=seconds), counted=counted)
-        seen.append((dialogue.rate_count, dialogue.rate_window_start))
     later = NOW + timedelta(seconds=61)
-    assert seen == [(1, NOW), (2, NOW), (2, NOW), (2, NOW), (3, NOW), (1, later)]
+    assert [(d.rate_count, d.rate_window_start) for d in seen] == [
+        (1, NOW),
+        (2, NOW),
+        (2, NOW),
+        (2, NOW),
+        (3, NOW),
+        (1, later),
+    ]
 
 
 async def test_presses_have_a_count_and_window_of_their_own(database: Database) -> None:
+    seen = await opened(database, (0, "press"), (5, "message"), (10, "press"), (70, "press"))
+    later = NOW + timedelta(seconds=70)
+    assert [(d.press_count, d.press_window_start, d.rate_count) for d in seen] == [
+        (1, NOW, 0),
+        (1, NOW, 1),
+        (2, NOW, 1),
+        (1, later, 1),
+    ]
+
+
+async def opened(database: Database, *events: tuple[int, Counted]) -> list[Dialogue]:
+    """The row as each event (seconds after NOW, the budget it draws on) opened it."""
     seen = []
-    events: tuple[tuple[int, Counted], ...] = (
-        (0, "press"),
-        (5, "message"),
-        (10, "press"),
-        (70, "press"),
-    )
     for seconds, counted in events:
         async with database.transaction() as session:
-            dialogue = await open_row(session, NOW + timedelta(seconds=seconds), counted=counted)
-        seen.append((dialogue.press_count, dialogue.press_window_start, dialogue.rate_count))
-    later = NOW + timedelta(seconds=70)
-    assert seen == [(1, NOW, 0), (1, NOW, 1), (2, NOW, 1), (1, later, 1)]
+            seen.append(await open_row(session, NOW + timedelta(seconds=seconds), counted=counted))
+    return seen
 
 
 async def test_a_count_kept_on_opening_is_no_change_to_write(database: Database) -> None:

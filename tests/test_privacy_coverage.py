@@ -12,7 +12,7 @@ included, still names them.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Table, select, text
@@ -22,11 +22,12 @@ from bot.delivery.outbox import enqueue
 from bot.delivery.worker import DeliveryWorker
 from bot.registrations import Applicant, book
 from bot.retention import clean_up
-from bot.storage import Base, ChannelIdentity, Member, OutboxMessage, Training
+from bot.storage import Base, ChannelIdentity, Member, OutboxMessage
 from tests.channels.test_telegram_webhook import free_port
 from tests.conversation import Conversation
 from tests.delivery.support import RecordingSender
 from tests.handlers.test_ideas import fill_idea
+from tests.handlers.test_privacy import add_training
 
 EXPORTED_AS = {
     "members": "member",
@@ -58,26 +59,6 @@ def test_every_table_that_refers_to_a_member_is_covered() -> None:
     assert tables - set(EXPORTED_AS) == set(), "cover these in /mydata and /forget"
     assert tables <= privacy.MEMBER_TABLES
     assert tables >= {"channel_identities", "leads", "registrations", "question_log"}
-
-
-async def add_training(app: Any, training_id: str, seats: int) -> None:
-    async with app.database.transaction() as session:
-        session.add(
-            Training(
-                id=training_id,
-                topic="japan",
-                texts={
-                    "title": {"de": training_id, "en": training_id},
-                    "description": {"de": "Etikette", "en": "Etiquette"},
-                },
-                starts_at=datetime(2027, 3, 10, 8, tzinfo=UTC),
-                ends_at=datetime(2027, 3, 10, 16, tzinfo=UTC),
-                place="Jena",
-                language="de",
-                seats=seats,
-                deadline=datetime(2027, 3, 1, tzinfo=UTC),
-            )
-        )
 
 
 async def book_as(app: Any, user: str, training_id: str, name: str, org: str, email: str) -> None:
@@ -148,7 +129,7 @@ async def test_issue_24_forget_leaves_no_trace_and_mydata_has_every_row(
     staff = Conversation(app.assistant, channel="telegram", user="4711", chat="-100200300")
     await carla.say("/start")
     for training, seats in (("full-one", 1), ("moved-up", 1), ("dropped", 5)):
-        await add_training(app, training, seats)
+        await add_training(app, seats, training)
     # Anke's idea, claimed by the office: cards in the staff chat and by e-mail, a notice
     await fill_idea(
         anke,

@@ -54,10 +54,10 @@ async def store_ankes_lead(app: App, member_id: int, *, claimed_by: str | None =
         return lead.ref
 
 
-async def add_training(app: App, seats: int = 1) -> Training:
+async def add_training(app: App, seats: int = 1, training_id: str = "jp-2027-03") -> Training:
     async with app.database.transaction() as session:
         training = Training(
-            id="jp-2027-03",
+            id=training_id,
             topic="japan",
             texts={
                 "title": {"de": "Japan", "en": "Japan"},
