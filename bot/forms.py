@@ -101,7 +101,7 @@ class Form:
 
     def block(self, turn: Turn, block: str, /, **context: Any) -> str:
         return turn.services.templates.render_block(
-            turn.language, self.template_name, block, **context
+            turn.language, self.template_name, block, channel=turn.incoming.channel, **context
         )
 
     def has_block(self, turn: Turn, block: str) -> bool:
@@ -226,9 +226,7 @@ class FormEngine:
             off_topic = await self._off_topic(turn, step, text)
             if off_topic is not None:
                 return [*off_topic, self._ask(turn, form)]
-            error = turn.services.templates.render(
-                turn.language, f"forms/invalid_{invalid.block}", **invalid.context
-            )
+            error = turn.render(f"forms/invalid_{invalid.block}", **invalid.context)
             return [Reply(error), self._ask(turn, form)]
         if step.kind in ("text", "number") and _looks_like_question(text):
             off_topic = await self._off_topic(turn, step, text)

@@ -179,7 +179,9 @@ async def _tell_member(session: AsyncSession, services: Services, lead: Lead, st
         return
     member = await session.get(Member, lead.member_id)
     language = (member.language if member else None) or lead.language
-    text = services.templates.render(language, f"ideas/lead_{status}", lead=lead)
+    text = services.templates.render(
+        language, f"ideas/lead_{status}", channel=identity.channel, lead=lead
+    )
     await enqueue_replies(
         session,
         identity,

@@ -25,9 +25,20 @@ class MenuEntry(Protocol):
     def menu(self, turn: Turn) -> Choice | None: ...
 
 
+@runtime_checkable
+class CommandOwner(Protocol):
+    """A handler that takes commands (``/idea``); ``commands`` are their names, aliases too."""
+
+    commands: frozenset[str]
+
+
 class Router:
     def __init__(self, handlers: Sequence[Handler]) -> None:
         self.handlers = tuple(handlers)
+        self.commands = frozenset().union(
+            *(h.commands for h in self.handlers if isinstance(h, CommandOwner))
+        )
+        """Every command name some handler takes: what a channel may pass on as a command."""
 
     def pick(self, turn: Turn) -> Handler | None:
         return next((handler for handler in self.handlers if handler.check(turn)), None)

@@ -2,11 +2,18 @@
 
 Templates produce the reply Markdown subset (see :mod:`bot.markdown`); member text goes in
 through the ``md`` filter. Dates and money are formatted per language with Babel.
+
+A command is named with ``{{ command("idea") }}``, never typed out: the member's channel
+(``channel`` in the context) decides what they type, ``/idea`` on Telegram and in the
+console, ``/optobot idea`` in Slack, where every other ``/word`` is Slack's own command.
+Text that is not a template of ours (a knowledge-base answer) goes through the
+``commands`` filter, which rewrites the ``/word`` mentions the same way.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +30,32 @@ from bot.settings import LANGUAGES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 LOCALES = {"de": "de_DE", "en": "en_GB"}
+SLACK_COMMAND = "/optobot"
+"""The app's one slash command in Slack (slack-app-manifest.yaml); its text is our command."""
+COMMAND_PREFIX = {"slack": SLACK_COMMAND + " "}
+"""What goes before a command's name, by channel; elsewhere it is ``/``."""
+MENTION = re.compile(r"(?<![\w/.:<@#)-])/([a-z]+)\b(?![/.:]\w)")
+"""A ``/word`` command mention; not a path, a URL's part or ``and/or``."""
+
+
+def command_text(channel: str | None, name: str, argument: str = "") -> str:
+    """How a member of ``channel`` types command ``name`` (with ``argument``)."""
+    typed = COMMAND_PREFIX.get(channel or "", "/") + name
+    return f"{typed} {argument}" if argument else typed
+
+
+@pass_context
+def _command(context: Context, name: str, argument: str = "") -> str:
+    return command_text(context.get("channel"), name, argument)
+
+
+@pass_context
+def _commands(context: Context, text: str) -> str:
+    """``/idea`` in text that is not ours (a knowledge-base answer) as the channel has it."""
+    channel = context.get("channel")
+    if channel not in COMMAND_PREFIX:
+        return text
+    return MENTION.sub(lambda found: command_text(channel, found[1]), text)
 
 
 @pass_context
@@ -64,15 +97,17 @@ class Templates:
             keep_trailing_newline=False,
             auto_reload=False,  # templates ship with the code; no stat() per render
         )
-        self.env.filters.update(md=escape, datetime=_datetime, date=_date, time=_time, money=_money)
-        self.env.globals.update(globals_)
+        self.env.filters.update(
+            md=escape, datetime=_datetime, date=_date, time=_time, money=_money, commands=_commands
+        )
+        self.env.globals.update(globals_, command=_command)
         # compiling is ~2 ms; an answer's source only changes with a knowledge reload
         self._from_string = functools.lru_cache(maxsize=1024)(self.env.from_string)
         # templates and globals are fixed while the process runs: a template is looked up
         # once, and a block without context (a button label, an option, a hint) renders
         # the same text every time
         self._templates = functools.cache(self.env.get_template)
-        self._plain_block = functools.lru_cache(maxsize=4096)(self._render_block)
+        self._plain_block = functools.lru_cache(maxsize=4096)(self._block_for)
 
     def template(self, language: str, name: str) -> Template:
         return self._templates(f"{language}/{name}.j2")
@@ -89,8 +124,8 @@ class Templates:
 
     def render_block(self, language: str, name: str, block: str, /, **context: Any) -> str:
         """One ``{% block %}`` of a template: a form keeps all its texts in one file."""
-        if not context:
-            return self._plain_block(language, name, block)
+        if context.keys() <= {"channel"}:
+            return self._plain_block(language, name, block, context.get("channel"))
         return self._render_block(language, name, block, **context)
 
     def _render_block(self, language: str, name: str, block: str, /, **context: Any) -> str:
@@ -99,6 +134,9 @@ class Templates:
             raise KeyError(f"{language}/{name}.j2 has no block {block!r}")
         ctx = template.new_context({"lang": language, **context})
         return "".join(template.blocks[block](ctx)).strip()
+
+    def _block_for(self, language: str, name: str, block: str, channel: str | None) -> str:
+        return self._render_block(language, name, block, channel=channel)
 
     def has_block(self, language: str, name: str, block: str) -> bool:
         return block in self.template(language, name).blocks

@@ -74,7 +74,12 @@ class TrainingNotices:
             return False
         language = registration.language
         text = self.templates.render(
-            language, template, training=training, registration=registration, **context
+            language,
+            template,
+            channel=identity.channel,
+            training=training,
+            registration=registration,
+            **context,
         )
         attachment = (
             calendar_attachment(training, registration, language=language, now=self.now)
@@ -139,7 +144,9 @@ class TrainingNotices:
             if identity is None:
                 continue
             language = member.language or self.settings.default_language
-            text = self.templates.render(language, "trainings/announcement", training=training)
+            text = self.templates.render(
+                language, "trainings/announcement", channel=identity.channel, training=training
+            )
             button = Choice(
                 self.templates.render(language, "trainings/button_details"),
                 f"tr:show:{training.id}",

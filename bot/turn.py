@@ -58,7 +58,9 @@ class Turn:
         return is_staff(self.services.settings, self.incoming)
 
     def render(self, template: str, /, **context: Any) -> str:
-        return self.services.templates.render(self.language, template, **context)
+        """The template in the member's language, its commands as their channel has them."""
+        channel = self.incoming.channel
+        return self.services.templates.render(self.language, template, channel=channel, **context)
 
     def reply(
         self,

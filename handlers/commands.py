@@ -1,4 +1,4 @@
-"""The commands every member needs: /start, /help, /language, /cancel."""
+"""The commands every member needs: /start, /help (/hilfe), /language, /cancel."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from bot.messages import Choice, Reply
 from bot.settings import LANGUAGES
 from bot.turn import Turn
 
-COMMANDS = {"start", "help", "language", "sprache", "cancel", "abbrechen"}
+COMMANDS = {"start", "help", "hilfe", "language", "sprache", "cancel", "abbrechen"}
 ACTIONS = ("lang:", "menu:")
 
 
 class Commands:
+    commands = frozenset(COMMANDS)
+
     def check(self, turn: Turn) -> bool:
         command = turn.incoming.command
         action = turn.incoming.action or ""
@@ -30,7 +32,7 @@ class Commands:
         name, argument = turn.incoming.command or ("", "")
         if name == "start":
             return self._start(turn)
-        if name == "help":
+        if name in ("help", "hilfe"):
             return [turn.reply("help", choices=self._menu(turn))]
         if name in ("language", "sprache"):
             return self._language(turn, argument.lower())

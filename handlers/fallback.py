@@ -14,5 +14,5 @@ class Fallback:
         if turn.incoming.action is not None:
             return [turn.reply("unknown_action", notice=True)]
         if turn.incoming.command is not None:
-            return [turn.reply("unknown_command", command=turn.incoming.command[0])]
+            return [turn.reply("unknown_command", name=turn.incoming.command[0])]
         return [turn.reply("not_understood")]

@@ -131,6 +131,8 @@ IDEA_FORM = Form("idea", STEPS, on_confirm=submit)
 class Ideas:
     """Starts the idea form; the running form itself is the ActiveForm handler's."""
 
+    commands = frozenset(COMMANDS)
+
     def __init__(self, services: Services) -> None:
         if services.forms is not None:
             services.forms.register(IDEA_FORM)

@@ -13,6 +13,8 @@ FORGET = "forget"
 
 
 class Privacy:
+    commands = frozenset(COMMANDS)
+
     def check(self, turn: Turn) -> bool:
         command = turn.incoming.command
         if command is not None:

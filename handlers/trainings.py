@@ -84,6 +84,8 @@ class MineRow:
 
 
 class Trainings:
+    commands = frozenset(COMMANDS)
+
     def __init__(self, services: Services) -> None:
         if services.forms is not None:
             services.forms.register(registration_form())

@@ -43,7 +43,7 @@ def test_an_undefined_variable_is_an_error_not_an_empty_string() -> None:
 
 
 def test_member_text_is_escaped_by_the_md_filter() -> None:
-    text = Templates().render("en", "unknown_command", command="*bold* [x](y)")
+    text = Templates().render("en", "unknown_command", name="*bold* [x](y)")
     assert "\\*bold\\*" in text and "\\[x\\]\\(y\\)" in text
 
 

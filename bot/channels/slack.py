@@ -8,6 +8,14 @@ happens after the ack (``process_before_response=False``), so Slack never waits 
 its 3 seconds.
 Every event goes to the Assistant with Slack's own id (the envelope's ``event_id``, or the
 press's ``action_ts`` and user), so a retried delivery gets no second reply.
+
+Slack takes every message that begins with ``/`` as a slash command, so members type our
+commands as the text of the app's one command: ``/optobot idea`` reaches the Assistant as
+``/idea``, the same command Telegram and the console send. In the member's DM with the app
+the answer comes there; elsewhere (a channel, a DM with a colleague) it is shown to the
+member alone (ephemeral), and what is personal (an idea, privacy) goes to the app's DM;
+a button pressed in such an ephemeral answer continues in the DM too. In the DM a command
+word typed without the slash ("trainings", "hilfe") counts as the command.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
@@ -36,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import language
 from bot.app import App
 from bot.channels import slack_blocks as blocks
+from bot.channels.slack_connect import SlackConnection
 from bot.channels.slack_home import home
 from bot.forms import SUBMIT, Form
 from bot.logs import Throttled
@@ -44,7 +54,11 @@ from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member
 from bot.storage.dialogues import Dialogue
+from bot.templates import SLACK_COMMAND
 from bot.turn import Turn
+from handlers.ideas import ACTION as IDEA_ACTION
+from handlers.ideas import COMMANDS as IDEA_COMMANDS
+from handlers.privacy import COMMANDS as PRIVACY_COMMANDS
 
 T = TypeVar("T")
 
@@ -59,15 +73,30 @@ PROFILE_TTL = timedelta(minutes=10)
 MEMBER_TEXT = {None, "thread_broadcast", "file_share"}
 """Message subtypes that are a person writing; edits, joins and deletions are not."""
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+PERSONAL = frozenset(IDEA_COMMANDS | PRIVACY_COMMANDS)
+"""Commands whose dialogue or data belong in the DM, wherever the member typed them."""
+MENU = "start"
+"""What ``/optobot`` alone does."""
+COMMAND_WORDS = 2
+"""A DM message of at most this many words that begins with a command name is the command
+("trainings", "language en")."""
+
+
+def bot_token(settings: Settings) -> str | None:
+    return settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
 
 
 def web_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, pointed at ``SLACK_API_URL`` when set (tests, proxies)."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    options: dict[str, Any] = {"token": token, "logger": library_logger("web")}
+    client = AsyncWebClient(token=bot_token(settings), logger=library_logger("web"))
+    return configured(client, settings)
+
+
+def configured(client: AsyncWebClient, settings: Settings) -> AsyncWebClient:
+    """``SLACK_API_URL`` and waiting out rate limits, on a client made by us or by Bolt
+    (which hands it its own logger)."""
     if settings.slack_api_url:
-        options["base_url"] = settings.slack_api_url
-    client = AsyncWebClient(**options)
+        client.base_url = settings.slack_api_url
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     return client
 
@@ -158,6 +187,19 @@ class SlackSender:
             self._dms[user] = response["channel"]["id"]
         return self._dms[user]
 
+    async def respond(self, respond: AsyncRespond, replies: Sequence[Reply], user: str) -> None:
+        """Shown to the member alone where they are (``response_url``, which works in any
+        conversation, the app a member of it or not); a file goes to their DM."""
+        for reply in replies:
+            for message in blocks.messages(reply):
+                answer = await respond(
+                    text=message.text, blocks=message.blocks, response_type="ephemeral"
+                )
+                if answer.status_code != 200:
+                    log.error("Slack response_url answered %s", answer.status_code)
+            if reply.attachment is not None:
+                await self._upload(await self.dm(user), reply, user)
+
     async def _upload(self, channel: str, reply: Reply, user: str | None) -> None:
         attachment = reply.attachment
         assert attachment is not None
@@ -197,20 +239,27 @@ class SlackChannel:
     def __init__(self, app: App) -> None:
         self.app = app
         settings = app.settings
-        self.client = web_client(settings)
-        self.sender = SlackSender(self.client)
         secret = settings.slack_signing_secret
         self.app_token = settings.slack_app_token
+        # Bolt makes the client from the token: given a client of ours, it would also read
+        # SLACK_BOT_TOKEN from the environment and warn that the token goes unused
         self.bolt = AsyncApp(
             name="optobot",
-            client=self.client,
+            token=bot_token(settings),
             signing_secret=secret.get_secret_value() if secret else "",
             process_before_response=False,
             logger=library_logger("bolt"),
         )
         self._verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
         self._refused = Throttled(log)
-        self._socket: AsyncSocketModeHandler | None = None
+        self.client = configured(self.bolt.client, settings)
+        self.sender = SlackSender(self.client)
+        socket = (
+            AsyncSocketModeHandler(self.bolt, self.app_token.get_secret_value())
+            if self.app_token is not None
+            else None
+        )
+        self.connection = SlackConnection(self.client, socket)
         self._running = False
         self._profiles: dict[str, Profile] = {}
         self._busy: set[asyncio.Task[Any]] = set()
@@ -220,7 +269,8 @@ class SlackChannel:
 
     @property
     def running(self) -> bool:
-        return self._running
+        """Started, the token taken by Slack and, in Socket Mode, the WebSocket open."""
+        return self._running and self.connection.up
 
     def install(self, server: web.Application) -> None:
         """HTTP mode: Slack posts events and interactions to ``/slack/events``."""
@@ -230,9 +280,11 @@ class SlackChannel:
     async def start(self) -> None:
         # one connection pool for every Web API call; without it each call opens its own
         self.client.session = aiohttp.ClientSession()
-        if self.app_token is not None:
-            self._socket = AsyncSocketModeHandler(self.bolt, self.app_token.get_secret_value())
-            await self._socket.connect_async()
+        try:
+            await self.connection.open()
+        except Exception:
+            await self.client.session.close()
+            raise
         self._running = True
 
     async def announce(self) -> None:
@@ -240,9 +292,7 @@ class SlackChannel:
 
     async def stop(self) -> None:
         self._running = False
-        if self._socket is not None:
-            await self._socket.close_async()
-            self._socket = None
+        await self.connection.close()
         await self.idle()
         if self.client.session is not None:
             await self.client.session.close()
@@ -279,6 +329,7 @@ class SlackChannel:
         self.bolt.event("message")(self._on_message)
         self.bolt.event("app_mention")(self._on_mention)
         self.bolt.event("app_home_opened")(self._on_home)
+        self.bolt.command(SLACK_COMMAND)(self._on_command)
         self.bolt.action(re.compile("^" + re.escape(blocks.CHOICE_PREFIX)))(self._on_press)
         self.bolt.action(blocks.MODAL_ACTION)(self._on_modal_button)
         self.bolt.shortcut(IDEA_SHORTCUT)(self._on_shortcut)
@@ -325,12 +376,13 @@ class SlackChannel:
     ) -> None:
         user, channel = event["user"], event["channel"]
         profile = await self._profile(user)
+        text = MENTION.sub("", event.get("text") or "").strip()
         incoming = Incoming(
             channel=CHANNEL,
             user_id=user,
             chat_id=channel,
             event_id=str(body.get("event_id") or f"{channel}:{event.get('ts')}"),
-            text=MENTION.sub("", event.get("text") or "").strip(),
+            text=self._as_command(text) if private else text,
             locale=profile.locale,
             private=private,
             display_name=profile.name,
@@ -339,13 +391,63 @@ class SlackChannel:
         replies = await self.app.assistant.handle(incoming)
         await self.sender.post(channel, replies, thread_ts=thread_ts, user=user)
 
-    async def _on_press(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def _as_command(self, text: str, *, words_at_most: int | None = COMMAND_WORDS) -> str:
+        """A command name typed without the slash ("trainings", "language en") as the
+        command; any other text as it is."""
+        words = text.split()
+        router = self.app.services.router
+        if not words or router is None or (words_at_most and len(words) > words_at_most):
+            return text
+        return "/" + text if words[0].lower() in router.commands else text
+
+    async def _on_command(self, ack: Any, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """``/optobot <command>``: acknowledged at once, then answered as that command
+        typed in the member's DM. Outside the DM the answer is for the member's eyes only,
+        and an idea or their data is taken to the DM, with a pointer where they typed."""
+        await ack()
+        async with self._work():
+            user = body["user_id"]
+            dm = await self.sender.dm(user)
+            typed = (body.get("text") or "").strip().lstrip("/") or MENU
+            profile = await self._profile(user)
+            incoming = Incoming(
+                channel=CHANNEL,
+                user_id=user,
+                chat_id=dm,
+                event_id=f"command:{body.get('trigger_id') or body.get('response_url')}",
+                text=self._as_command(typed, words_at_most=None),
+                locale=profile.locale,
+                private=True,
+                display_name=profile.name,
+                extras={"team_id": body.get("team_id"), "command": SLACK_COMMAND},
+            )
+            replies = await self.app.assistant.handle(incoming)
+            command = incoming.command
+            if body.get("channel_id") == dm:
+                await self.sender.post(dm, replies, user=user)
+            elif command is not None and command[0] in PERSONAL:
+                await self.sender.post(dm, replies, user=user)
+                pointer = Reply(await self._rendered(user, "slack/in_dm"))
+                await self.sender.respond(respond, [pointer], user)
+            else:
+                await self.sender.respond(respond, replies, user)
+
+    async def _on_press(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
         """A button of a reply: the Assistant answers, and the pressed message loses its
-        buttons (or becomes the answer, for an ``edit`` reply such as a claimed lead)."""
+        buttons (or becomes the answer, for an ``edit`` reply such as a claimed lead).
+
+        A button of an answer shown to the member alone outside the DM (``/optobot`` in a
+        channel) continues in the DM, and that answer says so in place of its buttons."""
         await ack()
         async with self._work():
             user = body["user"]["id"]
             container = body.get("container") or {}
+            where = container.get("channel_id") or ""
+            if container.get("is_ephemeral") and where and not _is_dm(where):
+                await self._press_into_dm(body, action, respond)
+                return
             message = body.get("message") if container.get("type") == "message" else None
             if message is not None:
                 channel = container.get("channel_id") or body["channel"]["id"]
@@ -369,6 +471,36 @@ class SlackChannel:
             if message is not None and not container.get("is_ephemeral"):
                 rest = await self._settle(channel, message, action, replies)
             await self.sender.post(channel, rest, thread_ts=thread_ts, user=user)
+
+    async def _press_into_dm(
+        self, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        user = body["user"]["id"]
+        dm = await self.sender.dm(user)
+        profile = await self._profile(user)
+        incoming = Incoming(
+            channel=CHANNEL,
+            user_id=user,
+            chat_id=dm,
+            event_id=f"{action.get('action_ts')}:{user}",
+            action=action.get("value") or "",
+            locale=profile.locale,
+            private=True,
+            display_name=profile.name,
+            extras={"team_id": (body.get("team") or {}).get("id")},
+        )
+        replies = await self.app.assistant.handle(incoming)
+        if not replies:
+            return
+        label = (action.get("text") or {}).get("text", "")
+        await self.sender.post(dm, replies, user=user)
+        pointer = await self._rendered(user, "slack/in_dm")
+        await respond(
+            text=pointer,
+            blocks=blocks.chosen([blocks.section(to_mrkdwn(pointer))], f"✓ {label}"),
+            response_type="ephemeral",
+            replace_original=True,
+        )
 
     async def _settle(
         self,
@@ -396,8 +528,12 @@ class SlackChannel:
             async def draw(turn: Turn) -> dict[str, Any]:
                 content = await home(turn)
                 form = self._form(IDEA_FORM)
-                modal = turn.choice("slack/button_idea", form.name) if form else None
-                return blocks.home_view(content.markdown, content.choices, modal)
+                if form is None:
+                    return blocks.home_view(content.markdown, content.choices, None)
+                # the modal takes the idea; the menu's chat dialogue would be a second button
+                choices = [choice for choice in content.choices if choice.action != IDEA_ACTION]
+                modal = turn.choice("slack/button_idea", form.name)
+                return blocks.home_view(content.markdown, choices, modal)
 
             view = await self._drawn(user, draw)
             await self.client.views_publish(user_id=user, view=view)
@@ -500,6 +636,14 @@ class SlackChannel:
             profile = Profile(None, None, now)
         self._profiles[user] = profile
         return profile
+
+    async def _rendered(self, user: str, template: str) -> str:
+        """A template in the member's language, outside a conversation turn."""
+
+        async def render(turn: Turn) -> str:
+            return turn.render(template)
+
+        return await self._drawn(user, render)
 
     async def _drawn(self, user: str, draw: Callable[[Turn], Awaitable[T]]) -> T:
         """``draw`` with a turn for drawing a modal or the home tab or checking a modal's

@@ -78,6 +78,26 @@ class Workspace:
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(json.dumps(envelope), headers=headers if retry else None)
 
+    def slash_command(self, text: str, *, user: str = MEMBER, channel: str = DM) -> dict[str, Any]:
+        """The fields of ``/optobot <text>``; its response_url leads to the fake."""
+        number = next(_ids)
+        fields = fixture("slash_command")
+        fields.update(
+            user_id=user,
+            user_name=user.lower(),
+            channel_id=channel,
+            channel_name="directmessage" if channel.startswith("D") else "general",
+            text=text,
+            response_url=f"{self.fake.url}/response/cmd-{number}",
+            trigger_id=f"{number}.1000000001.{number:032x}",
+        )
+        return fields
+
+    async def command(self, text: str, *, user: str = MEMBER, channel: str = DM) -> ClientResponse:
+        """``/optobot <text>`` typed by ``user`` in ``channel``: form-encoded and signed."""
+        body = urlencode(self.slash_command(text, user=user, channel=channel))
+        return await self.post(body, content_type="application/x-www-form-urlencoded")
+
     async def interact(self, payload: dict[str, Any]) -> ClientResponse:
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, content_type="application/x-www-form-urlencoded")
@@ -219,6 +239,9 @@ async def workspace(
     http = TestClient(TestServer(server, host="127.0.0.1"))
     await http.start_server()
     await channel.start()
+    # the token was checked at start; what the tests look at is what their events cause
+    assert [call.method for call in fake.calls] == ["auth.test"]
+    fake.calls.clear()
     try:
         yield Workspace(app, fake, channel, http)
     finally:

@@ -195,7 +195,7 @@ async def test_mention_is_answered_in_the_thread_without_the_mention(slack: Work
     [reply] = await slack.posted(before)
     assert reply.params["channel"] == "C0001"
     assert reply.params["thread_ts"] == "1735689650.000150"
-    assert "/language" in shown(reply)
+    assert "/optobot language" in shown(reply)
 
 
 async def test_mention_outside_a_thread_starts_one(slack: Workspace) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.channels import slack_blocks as blocks
 from bot.channels.slack import EVENTS_PATH, SlackChannel
 from tests.channels.slack_support import DM, MEMBER, fixture, slack_settings
+from tests.conversation import Conversation
 from tests.fakes.server import Call
 from tests.fakes.slack_api import FakeSlack
 
@@ -52,10 +55,12 @@ class SocketSlack(FakeSlack):
                 await self.from_app.put(json.loads(message.data))
 
 
-async def test_socket_mode_connects_answers_and_acknowledges(
-    make_app: Callable[..., Any],
-) -> None:
-    async with SocketSlack() as fake:
+@asynccontextmanager
+async def connected(
+    make_app: Callable[..., Any], fake: SocketSlack
+) -> AsyncIterator[tuple[SocketSlack, SlackChannel]]:
+    """The channel in Socket Mode, connected to the fake's WebSocket."""
+    async with fake:
         fake.locales[MEMBER] = "en-US"
         app = await make_app(
             **slack_settings(fake, slack_signing_secret=None, slack_app_token=APP_TOKEN)
@@ -66,25 +71,56 @@ async def test_socket_mode_connects_answers_and_acknowledges(
         assert all(route.resource.canonical != EVENTS_PATH for route in server.router.routes())
         await channel.start()
         try:
-            assert channel.running
-            [opened] = fake.called("apps.connections.open")
-            assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"
             await fake.wait_for("socket.connected")
-            envelope = fixture("event_message_im")
-            envelope["event"]["text"] = "/help"
-            await fake.to_app.put(
-                {
-                    "envelope_id": "env-1",
-                    "type": "events_api",
-                    "accepts_response_payload": False,
-                    "retry_attempt": 0,
-                    "payload": envelope,
-                }
-            )
-            ack = await asyncio.wait_for(fake.from_app.get(), 5)
-            assert ack["envelope_id"] == "env-1"
-            [reply] = await fake.wait_for("chat.postMessage")
-            assert reply.params["channel"] == DM and "/language" in reply.params["text"]
+            yield fake, channel
         finally:
             await channel.stop()
         assert not channel.running
+
+
+async def test_socket_mode_connects_answers_and_acknowledges(
+    make_app: Callable[..., Any],
+) -> None:
+    async with connected(make_app, SocketSlack()) as (fake, channel):
+        assert channel.running
+        [opened] = fake.called("apps.connections.open")
+        assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"
+        envelope = fixture("event_message_im")
+        envelope["event"]["text"] = "/help"
+        await fake.to_app.put(
+            {
+                "envelope_id": "env-1",
+                "type": "events_api",
+                "accepts_response_payload": False,
+                "retry_attempt": 0,
+                "payload": envelope,
+            }
+        )
+        ack = await asyncio.wait_for(fake.from_app.get(), 5)
+        assert ack["envelope_id"] == "env-1"
+        [reply] = await fake.wait_for("chat.postMessage")
+        assert reply.params["channel"] == DM and "/optobot language" in reply.params["text"]
+
+
+async def test_the_slash_command_through_socket_mode(make_app: Callable[..., Any]) -> None:
+    """Issue 32: ``/optobot language de`` arrives as a ``slash_commands`` envelope; the
+    envelope is acknowledged at once and the answer comes to the DM."""
+    async with connected(make_app, SocketSlack()) as (fake, channel):
+        fields = fixture("slash_command")
+        fields.update(text="language de", response_url=f"{fake.url}/response/socket-1")
+        await fake.to_app.put(
+            {
+                "envelope_id": "env-cmd-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": fields,
+            }
+        )
+        ack = await asyncio.wait_for(fake.from_app.get(), 5)
+        assert ack == {"envelope_id": "env-cmd-1"}
+        [reply] = await fake.wait_for("chat.postMessage")
+        await channel.idle()
+        twin = Conversation(channel.app.assistant, channel="slack", user="U0TWIN")
+        expected = await twin.say("/language de")
+        assert reply.params["channel"] == DM
+        assert [reply.params["text"]] == [m.text for m in blocks.messages(expected[0])]

@@ -40,7 +40,7 @@ async def test_start_publishes_the_commands_in_german_and_english(make_app: Make
             for number, command in enumerate(menus[code]):
                 chat = Conversation(run.app.assistant, user=f"{code}-{number}", locale=code)
                 await chat.say(f"/{command}")
-                unknown = templates.render(code, "unknown_command", command=command)
+                unknown = templates.render(code, "unknown_command", name=command)
                 assert chat.text and chat.text != unknown, command
     assert menus["en"] == [
         "start",

@@ -6,6 +6,7 @@ a form body and the query string, as the real API takes them.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -42,6 +43,11 @@ class FakeSlack(FakeServer):
         self.uploads: dict[str, bytes] = {}
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
+        self._held: dict[str, asyncio.Event] = {}
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls of ``method`` wait until the returned event is set (work kept in flight)."""
+        return self._held.setdefault(method, asyncio.Event())
 
     @property
     def api_url(self) -> str:
@@ -62,6 +68,8 @@ class FakeSlack(FakeServer):
             else:
                 params.update({k: str(v) for k, v in (await request.post()).items()})
         await self.record(Call(method, params, headers=dict(request.headers)))
+        if method in self._held:
+            await self._held[method].wait()
         failure = self.take_failure(method)
         if failure is not None:
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
@@ -77,8 +85,10 @@ class FakeSlack(FakeServer):
         return web.Response(text="OK - " + str(len(self.uploads[file_id])))
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        await self.record(Call("response_url", await request.json()))
-        return web.json_response({"ok": True})
+        """Slack's answer to a post to a response_url is a plain "ok"."""
+        params = await request.json()
+        await self.record(Call("response_url", {**params, "token": request.match_info["token"]}))
+        return web.Response(text="ok")
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
