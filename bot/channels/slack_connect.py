@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -21,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.server import ChannelStartError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REJECTED = {
     "invalid_auth",
@@ -86,7 +88,15 @@ class SlackConnection:
         self.verified = True
         log.info("Slack accepted SLACK_BOT_TOKEN")
         if self.socket is not None:
-            await _checked(self.socket.connect_async, "SLACK_APP_TOKEN", "app-level token (xapp-…)")
+            # asked here, since the SDK's connect() tries again for ever whatever went wrong
+            link = self.socket.client
+            opened = await _checked(
+                lambda: self.client.apps_connections_open(app_token=link.app_token),
+                "SLACK_APP_TOKEN",
+                "app-level token (xapp-…)",
+            )
+            link.wss_uri = opened["url"]
+            await self.socket.connect_async()
 
     async def _keep_trying(self) -> None:
         pause = FIRST_PAUSE
@@ -105,9 +115,9 @@ class SlackConnection:
             return
 
 
-async def _checked(call: Callable[[], Awaitable[object]], setting: str, what: str) -> None:
+async def _checked(call: Callable[[], Awaitable[T]], setting: str, what: str) -> T:
     try:
-        await call()
+        return await call()
     except SlackApiError as error:
         code = error.response.get("error")
         if code in REJECTED:

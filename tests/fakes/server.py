@@ -39,9 +39,13 @@ class FakeServer:
         raise NotImplementedError
 
     async def start(self) -> None:
+        await self.start_on(None)
+
+    async def start_on(self, port: int | None) -> None:
+        """Listen on ``port`` (one a client was pointed at before the fake was up)."""
         app = web.Application()
         self.routes(app)
-        self._server = TestServer(app, host="127.0.0.1")
+        self._server = TestServer(app, host="127.0.0.1", port=port)
         await self._server.start_server()
 
     async def stop(self) -> None:
