@@ -10,6 +10,7 @@ from bot.channels.slack import EVENTS_PATH, IDEA_SHORTCUT
 from bot.channels.slack_blocks import chosen, home_view, messages
 from bot.markdown import escape
 from bot.messages import Choice, Reply
+from bot.templates import SLACK_COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-app-manifest.yaml"
 
@@ -65,4 +66,6 @@ def test_manifest_matches_the_listeners() -> None:
     assert manifest["features"]["shortcuts"][0]["callback_id"] == IDEA_SHORTCUT
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"chat:write", "im:history", "users:read", "files:write"} <= scopes
+    assert {"chat:write", "im:history", "users:read", "files:write", "commands"} <= scopes
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == SLACK_COMMAND and command["url"].endswith(EVENTS_PATH)

@@ -223,3 +223,20 @@ async def test_a_sentence_that_begins_with_a_command_word_stays_a_question(
     twin = Conversation(slack.app.assistant, channel="slack", user="U0TWIN", locale="en-US")
     assert posted_texts(replies) == drawn(await twin.say("help me with the ZIM application please"))
     assert "help me" not in json.dumps([c.params for c in slack.fake.called("response_url")])
+
+
+async def test_the_idea_modal_and_the_home_tab_name_the_slack_command(slack: Workspace) -> None:
+    await slack.event(fixture("event_app_home_opened")["event"])
+    [published] = await slack.fake.wait_for("views.publish")
+    await slack.channel.idle()
+    labels = [
+        element["text"]["text"]
+        for block in published.params["view"]["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert labels.count("💡 Submit a project idea") == 1
+    await slack.press_home("Submit a project idea")
+    [opened] = await slack.fake.wait_for("views.open")
+    shown = json.dumps(opened.params["view"], ensure_ascii=False)
+    assert "/optobot privacy" in shown and "/privacy" not in shown.replace("/optobot privacy", "")

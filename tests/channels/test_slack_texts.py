@@ -19,6 +19,11 @@ from jinja2.runtime import Context
 from bot.app import App
 from bot.settings import LANGUAGES
 from bot.templates import MENTION, SLACK_COMMAND, Templates
+from tests.conversation import Conversation
+from tests.handlers.test_trainings import JAPAN
+from tests.test_registrations_cli import env, outbox, run, with_app
+
+__all__ = ["env"]  # the fixture, used by name
 
 SLACK_MENTION = re.compile(re.escape(SLACK_COMMAND) + r" ([a-z]+)")
 
@@ -190,3 +195,25 @@ def test_the_commands_filter_leaves_addresses_and_words_alone() -> None:
         "de", "{{ text | commands }}", {"text": source, "channel": "telegram"}
     )
     assert plain == source
+
+
+def test_a_notice_from_the_outbox_names_the_command_as_the_members_channel_has_it(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Texts sent on our own initiative (an announcement) are rendered for the member's
+    chat too: a Slack member is told ``/optobot announcements off``."""
+    run(capsys, "sync")
+
+    async def work(app: Any) -> None:
+        for channel, user in (("slack", "U0SLACK"), ("console", "console-1")):
+            talk = Conversation(app.assistant, channel=channel, user=user, locale="en")
+            await talk.say("/announcements on")
+
+    with_app(env, work)
+    assert run(capsys, "announce", JAPAN)[0] == 0
+    texts = {
+        row.payload["user_id"]: row.payload["replies"][0]["text"]
+        for row in outbox(env, "training_announcement")
+    }
+    assert "/optobot announcements off" in texts["U0SLACK"]
+    assert "/announcements off" in texts["console-1"] and "optobot" not in texts["console-1"]
