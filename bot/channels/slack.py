@@ -77,9 +77,6 @@ PERSONAL = frozenset(IDEA_COMMANDS | PRIVACY_COMMANDS)
 """Commands whose dialogue or data belong in the DM, wherever the member typed them."""
 MENU = "start"
 """What ``/optobot`` alone does."""
-COMMAND_WORDS = 2
-"""A DM message of at most this many words that begins with a command name is the command
-("trainings", "language en")."""
 
 
 def bot_token(settings: Settings) -> str | None:
@@ -391,14 +388,21 @@ class SlackChannel:
         replies = await self.app.assistant.handle(incoming)
         await self.sender.post(channel, replies, thread_ts=thread_ts, user=user)
 
-    def _as_command(self, text: str, *, words_at_most: int | None = COMMAND_WORDS) -> str:
-        """A command name typed without the slash ("trainings", "language en") as the
-        command; any other text as it is."""
+    def _as_command(self, text: str, *, typed_alone: bool = True) -> str:
+        """A command name as the command; any other text as it is.
+
+        In a message (``typed_alone``) only the name alone or with one lower-case argument
+        ("trainings", "language en"): an answer in a running dialogue such as "Start GmbH"
+        or "help me with ZIM" stays an answer.
+        """
         words = text.split()
         router = self.app.services.router
-        if not words or router is None or (words_at_most and len(words) > words_at_most):
+        if not words or router is None or words[0].lower() not in router.commands:
             return text
-        return "/" + text if words[0].lower() in router.commands else text
+        arguments = words[1:]
+        if typed_alone and (len(arguments) > 1 or any(not w.islower() for w in arguments)):
+            return text
+        return "/" + text
 
     async def _on_command(self, ack: Any, body: dict[str, Any], respond: AsyncRespond) -> None:
         """``/optobot <command>``: acknowledged at once, then answered as that command
@@ -415,7 +419,7 @@ class SlackChannel:
                 user_id=user,
                 chat_id=dm,
                 event_id=f"command:{body.get('trigger_id') or body.get('response_url')}",
-                text=self._as_command(typed, words_at_most=None),
+                text=self._as_command(typed, typed_alone=False),
                 locale=profile.locale,
                 private=True,
                 display_name=profile.name,

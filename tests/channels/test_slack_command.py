@@ -216,13 +216,15 @@ async def test_a_command_word_without_the_slash_in_the_dm_is_the_command(
     assert posted_texts(replies) == drawn(await twin.say(command))
 
 
-async def test_a_sentence_that_begins_with_a_command_word_stays_a_question(
-    slack: Workspace,
+@pytest.mark.parametrize("typed", ["help me with the ZIM application please", "Start GmbH"])
+async def test_a_text_that_only_begins_with_a_command_word_stays_text(
+    slack: Workspace, typed: str
 ) -> None:
-    replies = await slack.dm("help me with the ZIM application please")
+    replies = await slack.dm(typed)
     twin = Conversation(slack.app.assistant, channel="slack", user="U0TWIN", locale="en-US")
-    assert posted_texts(replies) == drawn(await twin.say("help me with the ZIM application please"))
-    assert "help me" not in json.dumps([c.params for c in slack.fake.called("response_url")])
+    assert posted_texts(replies) == drawn(await twin.say(typed))
+    command = Conversation(slack.app.assistant, channel="slack", user="U0CMD", locale="en-US")
+    assert posted_texts(replies) != drawn(await command.say("/" + typed))
 
 
 async def test_the_idea_modal_and_the_home_tab_name_the_slack_command(slack: Workspace) -> None:
