@@ -372,18 +372,15 @@ class SlackChannel:
         self, event: dict[str, Any], body: dict[str, Any], *, private: bool, thread_ts: str | None
     ) -> None:
         user, channel = event["user"], event["channel"]
-        profile = await self._profile(user)
         text = MENTION.sub("", event.get("text") or "").strip()
-        incoming = Incoming(
-            channel=CHANNEL,
-            user_id=user,
-            chat_id=channel,
-            event_id=str(body.get("event_id") or f"{channel}:{event.get('ts')}"),
+        incoming = await self._incoming(
+            user,
+            channel,
+            str(body.get("event_id") or f"{channel}:{event.get('ts')}"),
             text=self._as_command(text) if private else text,
-            locale=profile.locale,
             private=private,
-            display_name=profile.name,
-            extras={"thread_ts": thread_ts, "team_id": body.get("team_id")},
+            thread_ts=thread_ts,
+            team_id=body.get("team_id"),
         )
         replies = await self.app.assistant.handle(incoming)
         await self.sender.post(channel, replies, thread_ts=thread_ts, user=user)
@@ -413,17 +410,12 @@ class SlackChannel:
             user = body["user_id"]
             dm = await self.sender.dm(user)
             typed = (body.get("text") or "").strip().lstrip("/") or MENU
-            profile = await self._profile(user)
-            incoming = Incoming(
-                channel=CHANNEL,
-                user_id=user,
-                chat_id=dm,
-                event_id=f"command:{body.get('trigger_id') or body.get('response_url')}",
+            incoming = await self._incoming(
+                user,
+                dm,
+                f"command:{body.get('trigger_id') or body.get('response_url')}",
                 text=self._as_command(typed, typed_alone=False),
-                locale=profile.locale,
-                private=True,
-                display_name=profile.name,
-                extras={"team_id": body.get("team_id"), "command": SLACK_COMMAND},
+                team_id=body.get("team_id"),
             )
             replies = await self.app.assistant.handle(incoming)
             command = incoming.command
@@ -449,59 +441,37 @@ class SlackChannel:
             user = body["user"]["id"]
             container = body.get("container") or {}
             where = container.get("channel_id") or ""
-            if container.get("is_ephemeral") and where and not _is_dm(where):
-                await self._press_into_dm(body, action, respond)
-                return
+            into_dm = bool(container.get("is_ephemeral") and where and not _is_dm(where))
             message = body.get("message") if container.get("type") == "message" else None
-            if message is not None:
-                channel = container.get("channel_id") or body["channel"]["id"]
+            if message is not None and not into_dm:
+                channel = where or body["channel"]["id"]
             else:
                 channel = await self.sender.dm(user)
-            thread_ts = message.get("thread_ts") if message else None
-            profile = await self._profile(user)
-            incoming = Incoming(
-                channel=CHANNEL,
-                user_id=user,
-                chat_id=channel,
-                event_id=f"{action.get('action_ts')}:{user}",
+            thread_ts = message.get("thread_ts") if message and not into_dm else None
+            incoming = await self._incoming(
+                user,
+                channel,
+                f"{action.get('action_ts')}:{user}",
                 action=action.get("value") or "",
-                locale=profile.locale,
                 private=_is_dm(channel),
-                display_name=profile.name,
-                extras={"thread_ts": thread_ts, "team_id": (body.get("team") or {}).get("id")},
+                thread_ts=thread_ts,
+                team_id=(body.get("team") or {}).get("id"),
             )
             replies = await self.app.assistant.handle(incoming)
             rest = list(replies)
-            if message is not None and not container.get("is_ephemeral"):
+            if into_dm and replies:
+                label = (action.get("text") or {}).get("text", "")
+                await self._pointed_to_dm(user, respond, f"✓ {label}")
+            elif message is not None and not container.get("is_ephemeral"):
                 rest = await self._settle(channel, message, action, replies)
             await self.sender.post(channel, rest, thread_ts=thread_ts, user=user)
 
-    async def _press_into_dm(
-        self, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        user = body["user"]["id"]
-        dm = await self.sender.dm(user)
-        profile = await self._profile(user)
-        incoming = Incoming(
-            channel=CHANNEL,
-            user_id=user,
-            chat_id=dm,
-            event_id=f"{action.get('action_ts')}:{user}",
-            action=action.get("value") or "",
-            locale=profile.locale,
-            private=True,
-            display_name=profile.name,
-            extras={"team_id": (body.get("team") or {}).get("id")},
-        )
-        replies = await self.app.assistant.handle(incoming)
-        if not replies:
-            return
-        label = (action.get("text") or {}).get("text", "")
-        await self.sender.post(dm, replies, user=user)
+    async def _pointed_to_dm(self, user: str, respond: AsyncRespond, chosen: str) -> None:
+        """The pressed ephemeral answer, in place of its buttons: where it goes on."""
         pointer = await self._rendered(user, "slack/in_dm")
         await respond(
             text=pointer,
-            blocks=blocks.chosen([blocks.section(to_mrkdwn(pointer))], f"✓ {label}"),
+            blocks=blocks.chosen([blocks.section(to_mrkdwn(pointer))], chosen),
             response_type="ephemeral",
             replace_original=True,
         )
@@ -592,17 +562,13 @@ class SlackChannel:
         await ack()
         async with self._work():
             channel = await self.sender.dm(user)
-            profile = await self._profile(user)
-            incoming = Incoming(
-                channel=CHANNEL,
-                user_id=user,
-                chat_id=channel,
-                event_id=f"view:{view.get('id')}:{body.get('trigger_id') or view.get('hash')}",
+            incoming = await self._incoming(
+                user,
+                channel,
+                f"view:{view.get('id')}:{body.get('trigger_id') or view.get('hash')}",
                 action=SUBMIT,
-                locale=profile.locale,
-                private=True,
-                display_name=profile.name,
-                extras={"form": form.name, "answers": answers},
+                form=form.name,
+                answers=answers,
             )
             replies = await self.app.assistant.handle(incoming)
             await self.sender.post(channel, replies, user=user)
@@ -640,6 +606,32 @@ class SlackChannel:
             profile = Profile(None, None, now)
         self._profiles[user] = profile
         return profile
+
+    async def _incoming(
+        self,
+        user: str,
+        chat: str,
+        event_id: str,
+        *,
+        text: str | None = None,
+        action: str | None = None,
+        private: bool = True,
+        **extras: Any,
+    ) -> Incoming:
+        """The event for the Assistant, with the member's Slack locale and name."""
+        profile = await self._profile(user)
+        return Incoming(
+            channel=CHANNEL,
+            user_id=user,
+            chat_id=chat,
+            event_id=event_id,
+            text=text,
+            action=action,
+            locale=profile.locale,
+            private=private,
+            display_name=profile.name,
+            extras=extras,
+        )
 
     async def _rendered(self, user: str, template: str) -> str:
         """A template in the member's language, outside a conversation turn."""
