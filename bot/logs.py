@@ -16,8 +16,11 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.private_files import private_directory, private_file
 from bot.settings import SECRETS, Settings
 
 _PATTERNS = [
@@ -83,6 +86,8 @@ def configured_secrets(settings: Settings) -> list[str]:
             values.extend([password] if password else [])
     return values
 
+LOG_FILE_BYTES = 5_000_000
+"""A log file is rotated at this size, two old ones kept."""
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
 """The process id tells the workers of ``serve --workers`` apart."""
@@ -133,15 +138,25 @@ class Throttled:
         self.logger.warning(message, *args)
 
 
-def configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler()
-    if settings.log_format == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
-    handler.addFilter(RedactingFilter(configured_secrets(settings)))
+def configure_logging(settings: Settings, *, file: Path | None = None) -> None:
+    """Log to stderr; with ``file`` (``chat``, whose terminal is the member's) everything
+    goes to the file and only warnings and errors to stderr."""
+    secrets = configured_secrets(settings)
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if file is not None:
+        handlers[0].setLevel(logging.WARNING)
+        private_file(private_directory(file.parent) / file.name)  # members' events: 0600
+        handlers.append(
+            RotatingFileHandler(file, maxBytes=LOG_FILE_BYTES, backupCount=2, encoding="utf-8")
+        )
+    for handler in handlers:
+        if settings.log_format == "json":
+            handler.setFormatter(JsonFormatter())
+        else:
+            handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel(settings.log_level)
     for noisy in ("httpx", "aiosqlite", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

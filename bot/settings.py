@@ -11,6 +11,7 @@ import json
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -77,6 +78,8 @@ class Settings(BaseSettings):
     office_email: str | None = None
     office_contact_email: str = "info@optonet-jena.de"
     office_website: str = "https://optonet-jena.de"
+    office_timezone: str = "Europe/Berlin"
+    """Times the command line shows staff (lead and outbox lists) are in this zone."""
 
     staff_slack_channel: str | None = None
     staff_telegram_chat_id: int | None = None
@@ -164,6 +167,19 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("office_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin") from None
+        return value
+
+    @property
+    def office_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.office_timezone)
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -116,8 +116,13 @@ class TrainingNotices:
             )
 
     async def cancelled_by_office(
-        self, training: Training, registrations: Sequence[Registration]
+        self,
+        training: Training,
+        registrations: Sequence[Registration],
+        *,
+        reason: str | None = None,
     ) -> None:
+        """``reason`` is the office's own sentence, told as written."""
         for registration in registrations:
             await self.to_member(
                 registration,
@@ -125,6 +130,7 @@ class TrainingNotices:
                 "trainings/cancelled_by_office",
                 key=f"training-cancelled:{registration.uid}",
                 kind="training_cancelled",
+                reason=reason,
             )
 
     async def reminder(self, registration: Registration, training: Training) -> bool:

@@ -113,12 +113,13 @@ def test_cancel_tells_everyone_registered_or_waiting(env: dict[str, str], capsys
     run(capsys, "sync")
     run(capsys, "seats", JAPAN, "1")
     registered(env, "Anna Alpha", "Ben Beta")
-    code, _, _ = run(capsys, "cancel", JAPAN)
+    code, _, _ = run(capsys, "cancel", JAPAN, "--yes")
     assert code == 0
     rows = outbox(env, "training_cancelled")
     assert sorted(row.payload["user_id"] for row in rows) == ["u0", "u1"]
     assert "Cancelled" in replies_from_payload(rows[0].payload)[0].text
-    run(capsys, "cancel", JAPAN)  # again: nobody is told twice
+    code, _, err = run(capsys, "cancel", JAPAN, "--yes")  # again: nobody is told twice
+    assert code == 1 and "cancelled already" in err
     assert len(outbox(env, "training_cancelled")) == 2
 
 

@@ -3,14 +3,20 @@
 When stdin is a terminal, choices are numbered and can be answered by number or label.
 When it is not, every line is one member message and the replies are printed in the same
 plain form, so a whole conversation runs as a subprocess.
+
+A session is one member's terminal: messages the assistant sends on its own (reminders,
+notices) are delivered here only when they are this member's (see ``chat_id``); the others
+wait in the outbox for their own member's session.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import uuid
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -48,7 +54,7 @@ class ConsoleChannel:
         if self.interactive:
             await self.handle("/start")
         while True:
-            line = await asyncio.to_thread(self._read)
+            line = await self._next_line()
             if line is None:
                 break
             if line.strip() in ("/quit", "/exit") and self.interactive:
@@ -58,6 +64,11 @@ class ConsoleChannel:
     async def handle(self, line: str) -> None:
         self.show(await self.assistant.handle(self.incoming(line)))  # type: ignore[attr-defined]
 
+    @property
+    def chat_id(self) -> str:
+        """The one chat this session reaches: its member's."""
+        return self.user
+
     def incoming(self, line: str) -> Incoming:
         """A number or a button's label presses that button; anything else is text."""
         self._count += 1
@@ -65,7 +76,7 @@ class ConsoleChannel:
         common = {
             "channel": CHANNEL,
             "user_id": self.user,
-            "chat_id": self.user,
+            "chat_id": self.chat_id,
             "event_id": event_id,
             "locale": self.language,
             "display_name": self.user,
@@ -110,6 +121,32 @@ class ConsoleChannel:
         path = self.downloads / Path(filename).name
         path.write_bytes(content)
         return path
+
+    async def _next_line(self) -> str | None:
+        """The next line, read in a daemon thread: Ctrl-C ends the session at once, where
+        a thread of the loop's executor would hold the exit until one more Enter."""
+        loop = asyncio.get_running_loop()
+        line: asyncio.Future[str | None] = loop.create_future()
+
+        def deliver(text: str | None, error: Exception | None) -> None:
+            if line.done():
+                return
+            if error is not None:
+                line.set_exception(error)
+            else:
+                line.set_result(text)
+
+        def read() -> None:
+            text, error = None, None
+            try:
+                text = self._read()
+            except Exception as failed:  # raised in the session, not lost in the thread
+                error = failed
+            with suppress(RuntimeError):  # the loop is gone: the session ended meanwhile
+                loop.call_soon_threadsafe(deliver, text, error)
+
+        threading.Thread(target=read, name="console-input", daemon=True).start()
+        return await line
 
     def _read(self) -> str | None:
         if self.interactive:

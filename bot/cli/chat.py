@@ -1,4 +1,8 @@
-"""``optobot chat``: talk to the assistant in the terminal (or script it through stdin)."""
+"""``optobot chat``: talk to the assistant in the terminal (or script it through stdin).
+
+The terminal is the member's: log lines go to ``chat.log`` in the data directory, only
+warnings and errors also to stderr.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ import asyncio
 
 from bot.app import open_app
 from bot.channels.console import ConsoleChannel
+from bot.cli.trainings import sync_on_start
 from bot.delivery.worker import delivering
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
+
+LOG_FILE = "chat.log"
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,11 +24,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "chat",
         help="chat with the assistant in the console",
         description="Chat with the assistant in the console. Reads one message per line "
-        "when stdin is not a terminal.",
+        f"when stdin is not a terminal. Logs go to {LOG_FILE} in the data directory.",
     )
     command.add_argument("--user", default="console", help="member to simulate (default: console)")
     command.add_argument("--lang", choices=["de", "en"], help="the language your 'device' reports")
-    command.set_defaults(run=run)
+    command.set_defaults(run=run, log_file=LOG_FILE)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -31,6 +38,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> None:
     async with open_app(settings) as app:
+        await sync_on_start(app)
         console = ConsoleChannel(
             app.assistant,
             user=args.user,
@@ -38,5 +46,9 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> None:
             downloads=settings.data_dir / "downloads",
         )
         reminders = ReminderScheduler(app.services)
-        async with delivering(app, {console.name: console}), reminders.running():
+        only_this_member = {console.name: console.chat_id}
+        async with (
+            delivering(app, {console.name: console}, only_chat=only_this_member),
+            reminders.running(),
+        ):
             await console.run()

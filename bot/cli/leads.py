@@ -6,18 +6,34 @@ import argparse
 import asyncio
 import getpass
 import json
-import sys
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import open_app
-from bot.cli.csv_export import write_csv
+from bot.app import App, open_app
+from bot.cli.errors import USAGE, Refused
+from bot.cli.tables import FORMATS, local_time, print_rows
+from bot.delivery.staff import rows
 from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
+from bot.markdown import to_plain
 from bot.settings import Settings
-from bot.storage import Lead
+from bot.storage import ChannelIdentity, Lead, Member
 
-COLUMNS = ("ref", "kind", "status", "created", "assignee", "organisation", "title")
+COLUMNS = (
+    "ref",
+    "kind",
+    "status",
+    "created",
+    "assignee",
+    "organisation",
+    "contact",
+    "regions",
+    "title",
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,13 +41,18 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "leads", help="list, show and update leads", description="Project ideas and questions."
     )
     actions = command.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="list leads, newest first")
+    listing = actions.add_parser(
+        "list", help="list leads, newest first (times in OPTOBOT_OFFICE_TIMEZONE)"
+    )
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--kind", choices=sorted(KINDS))
-    listing.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    listing.add_argument("--format", choices=FORMATS, default="table")
     listing.set_defaults(run=run_list)
-    show = actions.add_parser("show", help="all fields of one lead")
+    show = actions.add_parser(
+        "show", help="one lead as the office reads it (in OPTOBOT_STAFF_LANGUAGE), or as JSON"
+    )
     show.add_argument("ref", metavar="ID", help="e.g. IDEA-2026-0007")
+    show.add_argument("--format", choices=["card", "json"], default="card")
     show.set_defaults(run=run_show)
     status = actions.add_parser(
         "set-status",
@@ -59,6 +80,7 @@ def _staff_id(text: str) -> str:
 
 
 def as_dict(lead: Lead) -> dict[str, Any]:
+    """The machine form: stored codes and UTC times."""
     return {
         "ref": lead.ref,
         "kind": lead.kind,
@@ -76,15 +98,34 @@ def as_dict(lead: Lead) -> dict[str, Any]:
     }
 
 
-def _row(lead: Lead) -> dict[str, str]:
+def _shown(lead: Lead, name: str) -> str:
+    """A field as the office read it at submission (``regions``: "Japan, Südkorea"),
+    else as stored."""
+    for field, _label, text in lead.fields.get("_display") or []:
+        if field == name:
+            return str(text)
+    value = lead.fields.get(name)
+    if value in (None, "", []):
+        return ""
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _contact(lead: Lead) -> str:
+    name, email, phone = (lead.fields.get(key) for key in ("contact_name", "email", "phone"))
+    return " ".join(part for part in (name, f"<{email}>" if email else None, phone) if part)
+
+
+def _row(lead: Lead, zone: ZoneInfo) -> dict[str, str]:
     title = lead.fields.get("title") or lead.fields.get("question") or ""
     return {
         "ref": lead.ref,
         "kind": lead.kind,
         "status": lead.status,
-        "created": lead.created_at.strftime("%Y-%m-%d %H:%M"),
+        "created": local_time(lead.created_at, zone),
         "assignee": lead.assignee or "",
         "organisation": str(lead.fields.get("organisation") or ""),
+        "contact": _contact(lead),
+        "regions": _shown(lead, "regions"),
         "title": str(title)[:60],
     }
 
@@ -102,63 +143,109 @@ async def _leads(settings: Settings, args: argparse.Namespace) -> list[Lead]:
 def run_list(settings: Settings, args: argparse.Namespace) -> int:
     leads = asyncio.run(_leads(settings, args))
     if args.format == "json":
-        print(json.dumps([as_dict(lead) for lead in leads], indent=2, ensure_ascii=False))
-    elif args.format == "csv":
-        write_csv(sys.stdout, COLUMNS, (_row(lead) for lead in leads))
+        rows = [as_dict(lead) for lead in leads]
     else:
-        rows = [_row(lead) for lead in leads]
-        widths = {c: max([len(c), *(len(r[c]) for r in rows)]) for c in COLUMNS}
-        print("  ".join(c.upper().ljust(widths[c]) for c in COLUMNS).rstrip())
-        for row in rows:
-            print("  ".join(row[c].ljust(widths[c]) for c in COLUMNS).rstrip())
-        if not rows:
-            print("(no leads)")
+        rows = [_row(lead, settings.office_zone) for lead in leads]
+    print_rows(rows, args.format, columns=COLUMNS, empty="(no leads)")
     return 0
 
 
-async def _show(settings: Settings, ref: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Event:
+    """A step of a lead's history, shaped like a lead for ``staff/status``."""
+
+    at: datetime
+    status: str
+    assignee: str | None = None
+
+
+def history(lead: Lead) -> list[Event]:
+    """What happened to the lead, in time order (a forced move back leaves later times)."""
+    events = [
+        Event(lead.created_at, "new"),
+        *(
+            Event(at, status, lead.assignee if status == "claimed" else None)
+            for at, status in (
+                (lead.claimed_at, "claimed"),
+                (lead.contacted_at, "contacted"),
+                (lead.closed_at, "closed"),
+            )
+            if at is not None
+        ),
+    ]
+    return sorted(events, key=lambda event: event.at)
+
+
+async def _card(app: App, session: AsyncSession, lead: Lead) -> str:
+    """The lead as the office reads it: the staff language, labels, local times."""
+    settings, templates = app.settings, app.services.templates
+    language = settings.staff_language
+    shown = rows(templates, language, lead)
+    contact = []
+    member = await session.get(Member, lead.member_id) if lead.member_id else None
+    if member is not None and member.forgotten_at is None:
+        known = {text for _label, text in shown}
+        contact = [
+            value
+            for value in (member.contact_name, member.email, member.phone)
+            if value and value not in known
+        ]
+        identities = await session.execute(
+            select(ChannelIdentity).where(ChannelIdentity.member_id == member.id)
+        )
+        contact += [f"{i.channel}:{i.user_id}" for i in identities.scalars()]
+    text = templates.render(
+        language,
+        "staff/lead_details",
+        lead=lead,
+        rows=shown,
+        contact=contact,
+        member_language=templates.render(language, "language_name", code=lead.language),
+        history=history(lead),
+        zone=settings.office_timezone,
+    )
+    return to_plain(text)
+
+
+async def _show(settings: Settings, args: argparse.Namespace) -> str:
     async with open_app(settings) as app, app.database.transaction() as session:
-        lead = await find_lead(session, ref)
-        return as_dict(lead) if lead else None
+        lead = await find_lead(session, args.ref)
+        if lead is None:
+            raise Refused(f"no lead {args.ref}")
+        if args.format == "json":
+            return json.dumps(as_dict(lead), indent=2, ensure_ascii=False)
+        return await _card(app, session, lead)
 
 
 def run_show(settings: Settings, args: argparse.Namespace) -> int:
-    shown = asyncio.run(_show(settings, args.ref))
-    if shown is None:
-        print(f"optobot leads: no lead {args.ref}", file=sys.stderr)
-        return 1
-    print(json.dumps(shown, indent=2, ensure_ascii=False))
+    print(asyncio.run(_show(settings, args)))
     return 0
+
+
+REFUSALS = {
+    "backwards": "is {status} already; moving it back to {wanted} needs --force",
+    "taken": "is claimed by {assignee} already; claiming it for someone else needs --force",
+}
 
 
 async def _set_status(settings: Settings, args: argparse.Namespace) -> str:
     async with open_app(settings) as app, app.database.transaction() as session:
         lead = await find_lead(session, args.ref, lock=True)
         if lead is None:
-            return f"no lead {args.ref}"
+            raise Refused(f"no lead {args.ref}")
         by_id = args.by_id or (f"cli:{getpass.getuser()}" if args.by else None)
-        changed = await set_status(
-            session, app.services, lead, args.status, by=args.by, by_id=by_id, force=args.force
-        )
+        try:
+            changed = await set_status(
+                session, app.services, lead, args.status, by=args.by, by_id=by_id, force=args.force
+            )
+        except LeadError as refused:  # explained while the lead is still loaded
+            text = REFUSALS.get(refused.reason, refused.reason).format(
+                status=lead.status, wanted=args.status, assignee=lead.assignee
+            )
+            raise Refused(f"{lead.ref} {text}", code=USAGE) from None
         return f"{lead.ref}: {lead.status}" + ("" if changed else " (unchanged)")
 
 
 def run_set_status(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        message = asyncio.run(_set_status(settings, args))
-    except LeadError as refused:
-        reasons = {
-            "backwards": "cannot move back from {status} (use --force)",
-            "taken": "already claimed by {assignee} (use --force)",
-        }
-        lead = refused.lead
-        text = reasons.get(refused.reason, refused.reason).format(
-            status=lead.status if lead else "?", assignee=lead.assignee if lead else "?"
-        )
-        print(f"optobot leads: {args.ref}: {text}", file=sys.stderr)
-        return 1
-    if message.startswith("no lead"):
-        print(f"optobot leads: {message}", file=sys.stderr)
-        return 1
-    print(message)
+    print(asyncio.run(_set_status(settings, args)))
     return 0

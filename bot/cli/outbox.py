@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.app import open_app
+from bot.cli.errors import Refused
+from bot.cli.tables import FORMATS, local_time, print_rows
 from bot.delivery.outbox import FINISHED
 from bot.settings import Settings
 from bot.storage import OutboxMessage, utcnow
@@ -25,6 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     listing.add_argument(
         "--status", choices=["pending", "failed", "sent", "superseded", "all"], help="only these"
     )
+    listing.add_argument("--format", choices=FORMATS, default="table")
     listing.set_defaults(run=run_list)
     retry = actions.add_parser("retry", help="queue failed messages again")
     which = retry.add_mutually_exclusive_group(required=True)
@@ -43,19 +47,46 @@ async def _rows(settings: Settings, status: str | None) -> list[OutboxMessage]:
         return list((await session.execute(query)).scalars())
 
 
+COLUMNS = ("id", "status", "tries", "target", "kind", "next_try", "key", "error")
+
+
+def _row(message: OutboxMessage, zone: ZoneInfo) -> dict[str, Any]:
+    pending = message.status == "pending"
+    return {
+        "id": message.id,
+        "status": message.status,
+        "tries": message.attempts,
+        "target": message.target,
+        "kind": message.kind,
+        "next_try": local_time(message.next_attempt_at, zone) if pending else "",
+        "key": message.key,
+        "error": (message.last_error or "").split("\n")[0][:80],
+    }
+
+
+def _as_dict(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "status": message.status,
+        "attempts": message.attempts,
+        "target": message.target,
+        "kind": message.kind,
+        "key": message.key,
+        "created_at": message.created_at.isoformat(),
+        "next_attempt_at": message.next_attempt_at.isoformat(),
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "last_error": message.last_error,
+    }
+
+
 def run_list(settings: Settings, args: argparse.Namespace) -> int:
-    rows = asyncio.run(_rows(settings, args.status))
-    if not rows:
-        print("outbox: nothing " + ("waiting or failed" if args.status is None else args.status))
+    messages = asyncio.run(_rows(settings, args.status))
+    if args.format == "json":
+        print_rows([_as_dict(message) for message in messages], "json", columns=(), empty="")
         return 0
-    print(f"{'ID':>5}  {'STATUS':<10} {'TRIES':>5}  {'TARGET':<8} {'NEXT TRY':<16}  KEY / ERROR")
-    for row in rows:
-        when = row.next_attempt_at.strftime("%Y-%m-%d %H:%M") if row.status == "pending" else ""
-        error = f"  ({row.last_error.splitlines()[0][:80]})" if row.last_error else ""
-        print(
-            f"{row.id:>5}  {row.status:<10} {row.attempts:>5}  {row.target:<8} {when:<16}  "
-            f"{row.key}{error}"
-        )
+    nothing = "outbox: nothing " + ("waiting or failed" if args.status is None else args.status)
+    rows = [_row(message, settings.office_zone) for message in messages]
+    print_rows(rows, args.format, columns=COLUMNS, empty=nothing)
     return 0
 
 
@@ -73,12 +104,8 @@ async def _retry(settings: Settings, row_id: int | None) -> int:
 
 
 def run_retry(settings: Settings, args: argparse.Namespace) -> int:
-    if args.id is None and not args.all:
-        print("optobot outbox retry: give an ID or --all", file=sys.stderr)
-        return 2
     count = asyncio.run(_retry(settings, None if args.all else args.id))
     if args.id is not None and count == 0:
-        print(f"optobot outbox: no unsent message {args.id}", file=sys.stderr)
-        return 1
+        raise Refused(f"no unsent message {args.id}")
     print(f"queued again: {count}")
     return 0

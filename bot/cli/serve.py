@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
-import sys
 
 import uvloop
 
+from bot.app import open_app
+from bot.cli.errors import USAGE, Refused
+from bot.cli.trainings import sync_on_start
 from bot.server import ChannelStartError, NoChannelConfigured, check_channels, serve
 from bot.settings import Settings
 from bot.webhook_secret import WebhookSecretError
@@ -37,21 +40,24 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers < 1:
-        print("optobot serve: --workers must be 1 or more", file=sys.stderr)
-        return 2
+        raise Refused("--workers must be 1 or more", code=USAGE)
     try:
         check_channels(settings)
+        asyncio.run(_sync_catalogue(settings))  # once, before any worker takes an update
         if args.workers > 1:
             return supervise(settings, args.workers)
         # aiohttp and asyncpg spend less per event on uvloop
         uvloop.run(serve(settings, ready=settle_heap))
     except (NoChannelConfigured, WorkersUnsupported) as error:
-        print(f"optobot serve: {error}", file=sys.stderr)
-        return 2
+        raise Refused(str(error), code=USAGE) from None
     except (ChannelStartError, WebhookSecretError) as error:
-        print(f"optobot serve: {error}", file=sys.stderr)
-        return 1
+        raise Refused(str(error)) from None
     return 0
+
+
+async def _sync_catalogue(settings: Settings) -> None:
+    async with open_app(settings) as app:
+        await sync_on_start(app)
 
 
 def settle_heap() -> None:

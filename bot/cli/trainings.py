@@ -1,34 +1,48 @@
 """``optobot trainings``: the office's side of trainings.
 
-``sync`` loads ``knowledge/trainings.yaml``; ``list``; ``seats ID N`` (a bigger room
-promotes the waiting list); ``close ID``; ``cancel ID`` (everyone registered or waiting is
-told); ``attendees ID``; ``announce ID`` (to members who opted in). Every change and the
-messages it causes are committed together; the messages go out through the outbox.
-"""
+``sync`` loads ``trainings.yaml`` of the knowledge directory (``chat`` and ``serve`` do it
+on start); ``list``; ``seats ID N`` (a bigger room promotes the waiting list); ``close ID``;
+``cancel ID`` (asks first; everyone registered or waiting is told, with ``--reason``);
+``attendees ID``; ``announce ID`` (to members who opted in). Every change and the messages
+it causes are committed together; the messages go out through the outbox."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import io
-import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, open_app
-from bot.cli.csv_export import write_csv
+from bot.cli.errors import USAGE, Refused
+from bot.cli.tables import print_rows
 from bot.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
 from bot.settings import Settings
 from bot.storage import Member, Training
 from bot.training_notices import TrainingNotices
-from bot.trainings import sync
+from bot.trainings import SyncReport, sync
 from knowledge.catalogue import CATALOGUE_FILE, check, load
+
+log = logging.getLogger(__name__)
+
+LIST_COLUMNS = ("id", "start", "topic", "status", "seats", "confirmed", "waiting", "title")
+ATTENDEE_COLUMNS = (
+    "status",
+    "waiting_position",
+    "name",
+    "organisation",
+    "email",
+    "member",
+    "language",
+    "registered_at",
+    "uid",
+)
 
 Action = Callable[[App, AsyncSession, TrainingNotices, argparse.Namespace], Awaitable[int]]
 
@@ -40,7 +54,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     actions = command.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser
     sync_cmd = add("sync", help="load the catalogue into the database")
-    sync_cmd.add_argument("--file", type=Path, help="catalogue file (default: the shipped one)")
+    sync_cmd.add_argument(
+        "--file", type=Path, help="catalogue file (default: trainings.yaml of the knowledge dir)"
+    )
     sync_cmd.set_defaults(run=_runner(_sync))
     listing = add("list", help="trainings with seats taken and waiting")
     listing.add_argument("--format", choices=["table", "json"], default="table")
@@ -51,12 +67,19 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     seats.set_defaults(run=_runner(_seats))
     for name, help_text, action in (
         ("close", "stop registrations", _close),
-        ("cancel", "cancel the training and tell everyone registered", _cancel),
         ("announce", "announce the training to members who opted in", _announce),
     ):
         sub = add(name, help=help_text)
         sub.add_argument("id")
         sub.set_defaults(run=_runner(action))
+    cancel = add(
+        "cancel",
+        help="cancel the training and tell everyone registered or waiting (asks first)",
+    )
+    cancel.add_argument("id")
+    cancel.add_argument("--reason", help="why, in a sentence: members are told it as written")
+    cancel.add_argument("--yes", action="store_true", help="do not ask (scripts)")
+    cancel.set_defaults(run=_run_cancel)
     attendees = add("attendees", help="who is registered and waiting")
     attendees.add_argument("id")
     attendees.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -77,13 +100,58 @@ async def _in_transaction(settings: Settings, args: argparse.Namespace, action: 
         return await action(app, session, notices, args)
 
 
-def _fail(message: str) -> int:
-    print(f"optobot trainings: {message}", file=sys.stderr)
-    return 1
-
-
 async def _training(session: AsyncSession, training_id: str) -> Training | None:
     return await lock_training(session, training_id)
+
+
+# the catalogue -------------------------------------------------------------------------
+
+
+def catalogue_file(settings: Settings) -> Path:
+    return settings.knowledge_dir / CATALOGUE_FILE.name
+
+
+async def sync_catalogue(session: AsyncSession, notices: TrainingNotices, path: Path) -> SyncReport:
+    """The file's trainings into the database; registrants hear of moves and promotions."""
+    report = await sync(session, load(path), now=notices.now)
+    for registration in report.promoted:
+        training = await session.get(Training, registration.training_id)
+        assert training is not None
+        await notices.promoted([registration], training)
+    for training in report.moved:
+        await notices.moved(training, await registrations_of(session, training.id))
+    return report
+
+
+async def sync_on_start(app: App) -> None:
+    """``chat`` and ``serve`` start with the catalogue file's trainings, as with the schema.
+
+    A file with problems changes nothing (the stored trainings stay) and says so in the log;
+    ``optobot kb check`` names the problems.
+    """
+    path = catalogue_file(app.settings)
+    if not path.exists():
+        return
+    problems = check(path)
+    if problems:
+        log.warning(
+            "trainings catalogue not synced: %s problem(s) in %s, first: %s",
+            len(problems),
+            path,
+            problems[0],
+        )
+        return
+    services = app.services
+    async with app.database.transaction() as session:
+        notices = TrainingNotices(session, app.settings, services.templates, services.clock())
+        report = await sync_catalogue(session, notices, path)
+    log.info(
+        "trainings catalogue synced: %s added, %s updated, %s unchanged, %s deleted",
+        len(report.added),
+        len(report.updated),
+        len(report.unchanged),
+        len(report.deleted),
+    )
 
 
 # actions -------------------------------------------------------------------------------
@@ -92,19 +160,13 @@ async def _training(session: AsyncSession, training_id: str) -> Training | None:
 async def _sync(
     app: App, session: AsyncSession, notices: TrainingNotices, args: argparse.Namespace
 ) -> int:
-    path = args.file or CATALOGUE_FILE
+    path = args.file or catalogue_file(app.settings)
     problems = check(path)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
-        return _fail(f"{len(problems)} problem(s) in the catalogue; nothing changed")
-    report = await sync(session, load(path), now=notices.now)
-    for registration in report.promoted:
-        training = await session.get(Training, registration.training_id)
-        assert training is not None
-        await notices.promoted([registration], training)
-    for training in report.moved:
-        await notices.moved(training, await registrations_of(session, training.id))
+        raise Refused(f"{len(problems)} problem(s) in the catalogue; nothing changed")
+    report = await sync_catalogue(session, notices, path)
     for label, ids in (
         ("added", report.added),
         ("updated", report.updated),
@@ -140,7 +202,7 @@ async def _list(
                 "title": training.texts["title"]["de"],
             }
         )
-    _print_rows(rows, args.format)
+    print_rows(rows, args.format, columns=LIST_COLUMNS, empty="(none)")
     return 0
 
 
@@ -148,10 +210,10 @@ async def _seats(
     app: App, session: AsyncSession, notices: TrainingNotices, args: argparse.Namespace
 ) -> int:
     if args.seats < 1:
-        return _fail("seats must be at least 1")
+        raise Refused("seats must be at least 1", code=USAGE)
     changed = await set_seats(session, args.id, args.seats, now=notices.now)
     if changed is None:
-        return _fail(f"no training {args.id!r}")
+        raise Refused(f"no training {args.id!r}")
     training, promoted = changed
     await notices.promoted(promoted, training)
     confirmed = await count(session, training.id, "confirmed")
@@ -168,12 +230,54 @@ async def _close(
 ) -> int:
     training = await _training(session, args.id)
     if training is None:
-        return _fail(f"no training {args.id!r}")
+        raise Refused(f"no training {args.id!r}")
     if training.status == "cancelled":
-        return _fail(f"{training.id} is cancelled")
+        raise Refused(f"{training.id} is cancelled")
     training.status, training.updated_at = "closed", notices.now
     print(f"{training.id}: registration closed")
     return 0
+
+
+def _run_cancel(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_confirmed_cancel(settings, args))
+
+
+async def _confirmed_cancel(settings: Settings, args: argparse.Namespace) -> int:
+    """Asked between two transactions, so no lock is held while the office thinks."""
+    async with open_app(settings) as app:
+        async with app.database.transaction() as session:
+            training = await session.get(Training, args.id)
+            if training is None:
+                raise Refused(f"no training {args.id!r}")
+            if training.status == "cancelled":
+                raise Refused(f"{training.id} is cancelled already; nobody is told again")
+            told = len(await registrations_of(session, training.id))
+            start = training.starts_at.astimezone(ZoneInfo(training.timezone))
+            question = (
+                f"Cancel {training.id} on {start:%Y-%m-%d %H:%M} and tell the {told} "
+                "registered or waiting now? [y/N] "
+            )
+        if not args.yes and not _agreed(question, told):
+            print("nothing cancelled")
+            return 1
+        async with app.database.transaction() as session:
+            services = app.services
+            notices = TrainingNotices(session, settings, services.templates, services.clock())
+            return await _cancel(app, session, notices, args)
+
+
+def _agreed(question: str, told: int) -> bool:
+    if not sys.stdin.isatty():
+        raise Refused(
+            f"cancelling tells {told} registered or waiting at once: "
+            "run it at a terminal to confirm, or add --yes",
+            code=USAGE,
+        )
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().casefold() in ("y", "yes", "j", "ja")
 
 
 async def _cancel(
@@ -181,10 +285,13 @@ async def _cancel(
 ) -> int:
     training = await _training(session, args.id)
     if training is None:
-        return _fail(f"no training {args.id!r}")
+        raise Refused(f"no training {args.id!r}")
+    if training.status == "cancelled":  # by someone else while we asked
+        raise Refused(f"{training.id} is cancelled already; nobody is told again")
     training.status, training.updated_at = "cancelled", notices.now
     registered = await registrations_of(session, training.id)
-    await notices.cancelled_by_office(training, registered)
+    reason = (args.reason or "").strip() or None
+    await notices.cancelled_by_office(training, registered, reason=reason)
     print(f"{training.id}: cancelled; {len(registered)} registered or waiting will be told")
     return 0
 
@@ -194,7 +301,7 @@ async def _attendees(
 ) -> int:
     training = await session.get(Training, args.id)
     if training is None:
-        return _fail(f"no training {args.id!r}")
+        raise Refused(f"no training {args.id!r}")
     rows, waiting = [], 0
     for registration in await registrations_of(session, training.id, (*ACTIVE, "cancelled")):
         waiting += registration.status == "waiting"
@@ -211,7 +318,7 @@ async def _attendees(
                 "uid": registration.uid,
             }
         )
-    _print_rows(rows, args.format)
+    print_rows(rows, args.format, columns=ATTENDEE_COLUMNS, empty="(nobody)")
     return 0
 
 
@@ -220,9 +327,9 @@ async def _announce(
 ) -> int:
     training = await session.get(Training, args.id)
     if training is None:
-        return _fail(f"no training {args.id!r}")
+        raise Refused(f"no training {args.id!r}")
     if training.status != "open" or not training.in_catalogue or training.deadline < notices.now:
-        return _fail(f"{training.id} is not open for registration; nothing announced")
+        raise Refused(f"{training.id} is not open for registration; nothing announced")
     members = (
         await session.execute(
             select(Member)
@@ -233,24 +340,3 @@ async def _announce(
     queued = await notices.announce(training, list(members))
     print(f"{training.id}: announcement queued for {queued} member(s)")
     return 0
-
-
-# output --------------------------------------------------------------------------------
-
-
-def _print_rows(rows: list[dict[str, Any]], form: str) -> None:
-    if form == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if form == "csv":
-        buffer = io.StringIO()
-        write_csv(buffer, list(rows[0]) if rows else ["status"], rows)
-        sys.stdout.write(buffer.getvalue())
-        return
-    if not rows:
-        print("(none)")
-        return
-    widths = {key: max(len(key), *(len(str(row[key])) for row in rows)) for key in rows[0]}
-    print("  ".join(key.ljust(widths[key]) for key in widths).rstrip())
-    for row in rows:
-        print("  ".join(str(row[key]).ljust(widths[key]) for key in widths).rstrip())

@@ -82,10 +82,14 @@ class DeliveryWorker:
         email: EmailTransport | None = None,
         batch: int = 20,
         interval: float = 2.0,
+        only_chat: Mapping[str, str] | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.senders = dict(senders)
+        self.only_chat = dict(only_chat or {})
+        """Channels whose sender reaches one chat, by name: a console session delivers its
+        own member's messages and leaves the others' for their sessions."""
         self.clock = clock
         self.email = email or EmailTransport(settings)
         self.batch = batch
@@ -110,6 +114,8 @@ class DeliveryWorker:
         if row.target == "email":
             return self.email.configured
         channel = row.payload.get("channel", row.target)
+        if channel in self.only_chat and str(row.payload.get("chat_id")) != self.only_chat[channel]:
+            return False
         return row.target in CHAT_TARGETS and channel in self.senders
 
     async def _claim(self) -> list[int]:
@@ -250,11 +256,17 @@ def staff_senders(settings: Settings, present: Mapping[str, Sender]) -> dict[str
 
 
 @asynccontextmanager
-async def delivering(app: App, senders: Mapping[str, Sender]) -> AsyncIterator[DeliveryWorker]:
+async def delivering(
+    app: App, senders: Mapping[str, Sender], *, only_chat: Mapping[str, str] | None = None
+) -> AsyncIterator[DeliveryWorker]:
     """Run a worker for this process while the body runs: ``serve`` and ``chat`` use it."""
     extra = staff_senders(app.settings, senders)
     worker = DeliveryWorker(
-        app.database, app.settings, {**senders, **extra}, clock=app.services.clock
+        app.database,
+        app.settings,
+        {**senders, **extra},
+        clock=app.services.clock,
+        only_chat=only_chat,
     )
     app.services.extras["delivery"] = worker
     worker.start()

@@ -89,7 +89,9 @@ def test_idea_through_the_console_with_back_restart_and_edit(
     assert "Please check your idea" in second and "Japan, South Korea" in second
     assert "Femtosecond glass drilling" in second and "IDEA-2026-0001" in second.split("✅")[-1]
 
-    shown = json.loads(optobot(env, tmp_path, "leads", "show", "IDEA-2026-0001"))
+    shown = json.loads(
+        optobot(env, tmp_path, "leads", "show", "IDEA-2026-0001", "--format", "json")
+    )
     assert shown["status"] == "new" and shown["language"] == "en" and shown["kind"] == "idea"
     fields = shown["fields"]
     assert fields["title"] == "Femtosecond glass drilling" and fields["field"] == "optoelectronics"
