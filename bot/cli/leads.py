@@ -110,12 +110,14 @@ def _shown(lead: Lead, name: str) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def _contact(lead: Lead) -> str:
+def _contact(lead: Lead, chats: list[str]) -> str:
+    """How to reach the member: the lead's contact fields, else the chat they wrote from."""
     name, email, phone = (lead.fields.get(key) for key in ("contact_name", "email", "phone"))
-    return " ".join(part for part in (name, f"<{email}>" if email else None, phone) if part)
+    given = [part for part in (name, f"<{email}>" if email else None, phone) if part]
+    return " ".join(given) or ", ".join(chats)
 
 
-def _row(lead: Lead, zone: ZoneInfo) -> dict[str, str]:
+def _row(lead: Lead, zone: ZoneInfo, chats: list[str]) -> dict[str, str]:
     title = lead.fields.get("title") or lead.fields.get("question") or ""
     return {
         "ref": lead.ref,
@@ -124,28 +126,43 @@ def _row(lead: Lead, zone: ZoneInfo) -> dict[str, str]:
         "created": local_time(lead.created_at, zone),
         "assignee": lead.assignee or "",
         "organisation": str(lead.fields.get("organisation") or ""),
-        "contact": _contact(lead),
+        "contact": _contact(lead, chats),
         "regions": _shown(lead, "regions"),
         "title": str(title)[:60],
     }
 
 
-async def _leads(settings: Settings, args: argparse.Namespace) -> list[Lead]:
+async def member_chats(session: AsyncSession, member_ids: set[int]) -> dict[int, list[str]]:
+    """``channel:user`` of each member not forgotten, as ``optobot members`` takes it."""
+    query = (
+        select(ChannelIdentity)
+        .join(Member)
+        .where(ChannelIdentity.member_id.in_(member_ids), Member.forgotten_at.is_(None))
+        .order_by(ChannelIdentity.id)
+    )
+    chats: dict[int, list[str]] = {}
+    for identity in (await session.execute(query)).scalars():
+        chats.setdefault(identity.member_id, []).append(f"{identity.channel}:{identity.user_id}")
+    return chats
+
+
+async def _list(settings: Settings, args: argparse.Namespace) -> list[dict[str, Any]]:
     async with open_app(settings) as app, app.database.transaction() as session:
         query = select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc())
         if args.status:
             query = query.where(Lead.status == args.status)
         if args.kind:
             query = query.where(Lead.kind == args.kind)
-        return list((await session.execute(query)).scalars())
+        leads = list((await session.execute(query)).scalars())
+        if args.format == "json":
+            return [as_dict(lead) for lead in leads]
+        chats = await member_chats(session, {lead.member_id for lead in leads if lead.member_id})
+        zone = settings.office_zone
+        return [_row(lead, zone, chats.get(lead.member_id or 0, [])) for lead in leads]
 
 
 def run_list(settings: Settings, args: argparse.Namespace) -> int:
-    leads = asyncio.run(_leads(settings, args))
-    if args.format == "json":
-        rows = [as_dict(lead) for lead in leads]
-    else:
-        rows = [_row(lead, settings.office_zone) for lead in leads]
+    rows = asyncio.run(_list(settings, args))
     print_rows(rows, args.format, columns=COLUMNS, empty="(no leads)")
     return 0
 
@@ -190,10 +207,7 @@ async def _card(app: App, session: AsyncSession, lead: Lead) -> str:
             for value in (member.contact_name, member.email, member.phone)
             if value and value not in known
         ]
-        identities = await session.execute(
-            select(ChannelIdentity).where(ChannelIdentity.member_id == member.id)
-        )
-        contact += [f"{i.channel}:{i.user_id}" for i in identities.scalars()]
+        contact += (await member_chats(session, {member.id})).get(member.id, [])
     text = templates.render(
         language,
         "staff/lead_details",
