@@ -1,10 +1,14 @@
 """The admin's side of the command line: help, settings, errors in one clear line."""
 
+import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
 from bot.cli import SUBCOMMANDS, parser
+from knowledge.catalogue import CATALOGUE_FILE, load
+from tests.channels.telegram_support import RecordingTelegram
 from tests.cli import run
 
 
@@ -62,3 +66,19 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
         result = run("db", "upgrade", data_dir=tmp_path)
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "optobot.sqlite3").exists()
+
+
+async def test_27_serve_syncs_the_trainings_catalogue_before_the_channels_start(
+    tmp_path: Path,
+) -> None:
+    """Even a start that fails at Telegram has the catalogue in the database."""
+    async with RecordingTelegram() as fake:
+        env = {
+            "TELEGRAM_BOT_TOKEN": "90001:WRONG_TOKEN_VALUE",
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "OPTOBOT_HTTP_HOST": "127.0.0.1",
+        }
+        result = await asyncio.to_thread(run, "serve", data_dir=tmp_path, env=env)
+    assert result.returncode == 1 and "Telegram rejected" in result.stderr
+    listed = run("trainings", "list", "--format", "json", data_dir=tmp_path)
+    assert len(json.loads(listed.stdout)) == len(load(CATALOGUE_FILE))
