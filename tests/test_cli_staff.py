@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.cli import main
+from bot.cli.errors import explain
 from bot.delivery.outbox import replies_from_payload
 from bot.settings import Settings
 from bot.storage import Lead, OutboxMessage, Training
@@ -386,3 +387,17 @@ def test_with_json_logs_the_last_error_line_is_json_too(
     assert lines and all(line.startswith("{") for line in lines)
     last = json.loads(lines[-1])
     assert last["level"] == "ERROR" and expected in last["message"]
+
+
+def test_a_bug_of_ours_is_one_line_with_a_reference_code_and_the_traceback_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    try:
+        {}["missing"]
+    except KeyError as error:
+        refused = explain(error)
+    assert refused.code == 1
+    code = refused.args[0].split()[2].rstrip(";")
+    assert refused.args[0] == f"internal error {code}; the log has the details under that code"
+    [record] = caplog.records
+    assert record.getMessage() == f"error {code}" and record.exc_info is not None
