@@ -9,6 +9,7 @@ from pathlib import Path
 
 from knowledge.catalogue import CATALOGUE_FILE, load
 from tests.cli import OPTOBOT, chat, run
+from tests.handlers.test_trainings import JAPAN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,3 +124,25 @@ def test_27_ctrl_c_ends_the_chat_at_once(tmp_path: Path) -> None:
         session.kill()
         _, errors = session.communicate()
     assert "Traceback" not in errors
+
+
+def test_27_a_restart_keeps_the_offices_seat_change_until_the_catalogue_changes(
+    tmp_path: Path,
+) -> None:
+    def seats() -> int:
+        listed = run("trainings", "list", "--format", "json", data_dir=tmp_path)
+        return next(row["seats"] for row in json.loads(listed.stdout) if row["id"] == JAPAN)
+
+    chat(["/help"], data_dir=tmp_path)
+    shipped = seats()
+    assert run("trainings", "seats", JAPAN, str(shipped + 6), data_dir=tmp_path).returncode == 0
+    chat(["/help"], data_dir=tmp_path)
+    assert seats() == shipped + 6  # the same file: not synced again
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(CATALOGUE_FILE.parent, knowledge, ignore=shutil.ignore_patterns("*.py"))
+    catalogue = knowledge / "trainings.yaml"
+    text = catalogue.read_text(encoding="utf-8")
+    catalogue.write_text(text.replace("Seminarraum", "Seminarraum 2"), encoding="utf-8")
+    chat(["/help"], data_dir=tmp_path, env={"OPTOBOT_KNOWLEDGE_DIR": str(knowledge)})
+    assert seats() == shipped  # the file changed: synced, the file's seats again

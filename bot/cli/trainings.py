@@ -4,12 +4,14 @@
 on start); ``list``; ``seats ID N`` (a bigger room promotes the waiting list); ``close ID``;
 ``cancel ID`` (asks first; everyone registered or waiting is told, with ``--reason``);
 ``attendees ID``; ``announce ID`` (to members who opted in). Every change and the messages
-it causes are committed together; the messages go out through the outbox."""
+it causes are committed together; the messages go out through the outbox.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -30,6 +32,9 @@ from bot.trainings import SyncReport, sync
 from knowledge.catalogue import CATALOGUE_FILE, check, load
 
 log = logging.getLogger(__name__)
+
+SYNC_STAMP = "trainings-synced"
+"""In the data directory: the fingerprint of the catalogue last synced on start."""
 
 LIST_COLUMNS = ("id", "start", "topic", "status", "seats", "confirmed", "waiting", "title")
 ATTENDEE_COLUMNS = (
@@ -57,7 +62,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     sync_cmd.add_argument(
         "--file", type=Path, help="catalogue file (default: trainings.yaml of the knowledge dir)"
     )
-    sync_cmd.set_defaults(run=_runner(_sync))
+    sync_cmd.set_defaults(run=_run_sync)
     listing = add("list", help="trainings with seats taken and waiting")
     listing.add_argument("--format", choices=["table", "json"], default="table")
     listing.set_defaults(run=_runner(_list))
@@ -93,6 +98,14 @@ def _runner(action: Action) -> Callable[[Settings, argparse.Namespace], int]:
     return run
 
 
+def _run_sync(settings: Settings, args: argparse.Namespace) -> int:
+    code = _runner(_sync)(settings, args)
+    default = catalogue_file(settings)
+    if code == 0 and (args.file is None or args.file.resolve() == default.resolve()):
+        _remember_sync(settings, default)  # committed: the next start need not sync
+    return code
+
+
 async def _in_transaction(settings: Settings, args: argparse.Namespace, action: Action) -> int:
     async with open_app(settings) as app, app.database.transaction() as session:
         services = app.services
@@ -126,11 +139,15 @@ async def sync_catalogue(session: AsyncSession, notices: TrainingNotices, path: 
 async def sync_on_start(app: App) -> None:
     """``chat`` and ``serve`` start with the catalogue file's trainings, as with the schema.
 
-    A file with problems changes nothing (the stored trainings stay) and says so in the log;
-    ``optobot kb check`` names the problems.
+    Only a file changed since the last sync into this database is synced: a change the
+    office made since (``trainings seats`` for a bigger room) outlives a restart. A file
+    with problems changes nothing and says so in the log (``optobot kb check`` names them).
     """
     path = catalogue_file(app.settings)
     if not path.exists():
+        return
+    stamp = app.settings.data_dir / SYNC_STAMP
+    if _read(stamp) == _fingerprint(app.settings, path):
         return
     problems = check(path)
     if problems:
@@ -145,6 +162,7 @@ async def sync_on_start(app: App) -> None:
     async with app.database.transaction() as session:
         notices = TrainingNotices(session, app.settings, services.templates, services.clock())
         report = await sync_catalogue(session, notices, path)
+    _remember_sync(app.settings, path)
     log.info(
         "trainings catalogue synced: %s added, %s updated, %s unchanged, %s deleted",
         len(report.added),
@@ -152,6 +170,29 @@ async def sync_on_start(app: App) -> None:
         len(report.unchanged),
         len(report.deleted),
     )
+
+
+def _fingerprint(settings: Settings, path: Path) -> str:
+    """The file's content and the database it went into."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(settings.effective_database_url.encode())
+    return digest.hexdigest()
+
+
+def _read(stamp: Path) -> str | None:
+    try:
+        return stamp.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+
+
+def _remember_sync(settings: Settings, path: Path) -> None:
+    stamp = settings.data_dir / SYNC_STAMP
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(_fingerprint(settings, path) + "\n", encoding="utf-8")
+    except OSError as error:  # the next start syncs again, which changes nothing
+        log.warning("cannot note the trainings sync in %s: %s", stamp, error)
 
 
 # actions -------------------------------------------------------------------------------
