@@ -86,6 +86,7 @@ def configured_secrets(settings: Settings) -> list[str]:
             values.extend([password] if password else [])
     return values
 
+
 LOG_FILE_BYTES = 5_000_000
 """A log file is rotated at this size, two old ones kept."""
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App, open_app
 from bot.cli.errors import USAGE, Refused
 from bot.cli.tables import print_rows
+from bot.private_files import private_directory
 from bot.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
 from bot.settings import Settings
 from bot.storage import Member, Training
@@ -189,7 +190,7 @@ def _read(stamp: Path) -> str | None:
 def _remember_sync(settings: Settings, path: Path) -> None:
     stamp = settings.data_dir / SYNC_STAMP
     try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(stamp.parent)
         stamp.write_text(_fingerprint(settings, path) + "\n", encoding="utf-8")
     except OSError as error:  # the next start syncs again, which changes nothing
         log.warning("cannot note the trainings sync in %s: %s", stamp, error)
