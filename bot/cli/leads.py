@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,7 +65,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         metavar="CHANNEL:USER_ID",
         type=_staff_id,
         help="that person's staff id, e.g. telegram:10001 or slack:U01AB"
-        " (default with --by: cli:<your login>)",
+        " (without it, the name alone tells colleagues apart)",
     )
     status.add_argument("--force", action="store_true", help="also move a lead backwards")
     status.set_defaults(run=run_set_status)
@@ -247,10 +246,15 @@ async def _set_status(settings: Settings, args: argparse.Namespace) -> str:
         lead = await find_lead(session, args.ref, lock=True)
         if lead is None:
             raise Refused(f"no lead {args.ref}")
-        by_id = args.by_id or (f"cli:{getpass.getuser()}" if args.by else None)
         try:
             changed = await set_status(
-                session, app.services, lead, args.status, by=args.by, by_id=by_id, force=args.force
+                session,
+                app.services,
+                lead,
+                args.status,
+                by=args.by,
+                by_id=args.by_id,
+                force=args.force,
             )
         except LeadError as refused:  # explained while the lead is still loaded
             text = REFUSALS.get(refused.reason, refused.reason).format(
