@@ -128,10 +128,11 @@ async def set_status(
     """Move the lead forward (``force``: any way); False when it is there already.
 
     ``by`` is the name the member and the cards show, ``by_id`` who that is
-    (``telegram:10001``, ``slack:U01AB``; from the command line only with ``--by-id``): two colleagues may share a first
-    name, so a claim is someone else's by the id where both have one. The member is told
-    when it is claimed and when it is closed; the cards in the staff chats show the new
-    status (the caller edits the one in ``updated_in`` itself, see
+    (``telegram:10001``, ``slack:U01AB``; from the command line only with ``--by-id``):
+    two colleagues may share a first name, so a claim is someone else's by the id where
+    both have one. The member is told when it is claimed and when it is closed; the cards
+    in the staff chats show the new status (the caller edits the one in ``updated_in``
+    itself, see
     :func:`~bot.delivery.staff.update_staff_cards`).
     """
     if status not in STATUSES:

@@ -172,7 +172,7 @@ class Lead(Base):
     assignee: Mapped[str | None] = mapped_column(String(200))
     """The name shown to the member and on the cards."""
     assignee_id: Mapped[str | None] = mapped_column(String(120))
-    """Who that is: ``telegram:<user id>``, or ``slack:<user id>`` (none from the command line without ``--by-id``)."""
+    """Who that is: ``telegram:<user id>`` or ``slack:<user id>`` (from the CLI: ``--by-id``)."""
     consent_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
