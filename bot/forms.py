@@ -35,7 +35,9 @@ CONTROL_WORDS = {
     "cancel": {"/cancel", "cancel", "abbrechen", "abbruch", "stop", "/stop"},
     "back": {"/back", "back", "zurück", "zurueck"},
     "skip": {"/skip", "skip", "überspringen", "ueberspringen", "-"},
+    "done": {"/done", "done", "fertig", "/fertig"},
 }
+"""Understood in either language, whatever the buttons say."""
 QUESTION_START = re.compile(
     r"^(wie|was|wo|wann|wer|welche[rsmn]?|warum|wieso|weshalb|gibt es|kann ich|muss ich|"
     r"how|what|where|when|who|which|why|is there|are there|can i|do i|do you|does)\b",
@@ -45,6 +47,13 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$")
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 """Everything ``str.splitlines`` breaks at."""
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
+
+
+def person_name(text: str) -> str:
+    """A person's name, which an e-mail address typed one step early is not."""
+    if "@" in text:
+        raise Invalid("name_email")
+    return text
 
 
 class Invalid(Exception):
@@ -176,6 +185,14 @@ class FormEngine:
             return self._back(turn, form)
         if control == "skip" and step.optional:
             return self._store(turn, form, step, None)
+        if step.kind == "multichoice" and control == "done":
+            return await self._press(turn, form, _action(step.name, "done"))
+        if step.kind == "multichoice":
+            return await self._tick_typed(turn, form, step)
+        if step.kind in ("choice", "consent"):
+            pressed = typed_choice(turn.text, self._ask(turn, form).choices)
+            if pressed is not None:
+                return await self._press(turn, form, pressed.action)
         return await self._answer(turn, form, step, turn.text)
 
     async def _press(self, turn: Turn, form: Form | None, action: str) -> list[Reply]:
@@ -209,7 +226,7 @@ class FormEngine:
         if verb == "t" and step.kind == "multichoice":
             return self._toggle(turn, form, step, value)
         if verb == "done" and step.kind == "multichoice":
-            chosen = list(turn.state.data.get("_selected", []))
+            chosen = _selection(turn, step)
             if not chosen:
                 return [turn.reply("forms/choose_one"), self._ask(turn, form)]
             return self._store(turn, form, step, chosen)
@@ -223,7 +240,7 @@ class FormEngine:
         try:
             value = self._parse(turn, form, step, text, by_value=by_value)
         except Invalid as invalid:
-            off_topic = await self._off_topic(turn, step, text)
+            off_topic = await self._off_topic(turn, step, text, refused=True)
             if off_topic is not None:
                 return [*off_topic, self._ask(turn, form)]
             error = turn.render(f"forms/invalid_{invalid.block}", **invalid.context)
@@ -317,22 +334,39 @@ class FormEngine:
         number = plain_number(text, maximum=len(choices))
         if number is not None and number >= 1:
             return values[number - 1]
-        wanted = _fold(text)
-        for value, label in choices:
-            if wanted in (_fold(label), _fold(value)):
-                return value
-        starts = [value for value, label in choices if _fold(label).startswith(wanted)]
-        return starts[0] if len(starts) == 1 and len(wanted) >= 3 else None
+        return match_label(text, choices)
 
     def _toggle(self, turn: Turn, form: Form, step: Step, value: str) -> list[Reply]:
         if value not in {v for v, _ in step.choices(turn, form)}:
             return [turn.reply("forms/closed", notice=True)]
-        selected = list(turn.state.data.get("_selected", []))
+        selected = _selection(turn, step)
         selected.remove(value) if value in selected else selected.append(value)
-        self._set(
-            turn, form.name, step.name, turn.state.mode, {**turn.state.data, "_selected": selected}
-        )
+        return self._select(turn, form, step, selected)
+
+    def _select(self, turn: Turn, form: Form, step: Step, selected: list[str]) -> list[Reply]:
+        data = {**turn.state.data, "_selected": selected}
+        self._set(turn, form.name, step.name, turn.state.mode, data)
         return [self._ask(turn, form)]
+
+    async def _tick_typed(self, turn: Turn, form: Form, step: Step) -> list[Reply]:
+        """One rule for typed answers: names (or numbers) tick, "done" ends; a name typed
+        again stays ticked. The other buttons (back, skip, cancel) work by label too."""
+        buttons = self._ask(turn, form).choices
+        pressed = typed_choice(turn.text, buttons)
+        if pressed is not None and not pressed.action.startswith(f"f:{step.name}:t:"):
+            return await self._press(turn, form, pressed.action)
+        try:
+            values = self._parse(turn, form, step, turn.text, by_value=False)
+        except Invalid as invalid:
+            off_topic = await self._off_topic(turn, step, turn.text, refused=True)
+            if off_topic is not None:
+                return [*off_topic, self._ask(turn, form)]
+            error = turn.render(f"forms/invalid_{invalid.block}", **invalid.context)
+            return [Reply(error), self._ask(turn, form)]
+        selected = _selection(turn, step)
+        return self._select(
+            turn, form, step, [*selected, *(v for v in values if v not in selected)]
+        )
 
     # a whole form at once -------------------------------------------------------------
 
@@ -390,10 +424,23 @@ class FormEngine:
             raise Invalid("choice")
         return list(dict.fromkeys(values))
 
-    async def _off_topic(self, turn: Turn, step: Step, text: str) -> list[Reply] | None:
-        if self.question_hook is None or step.kind in ("email", "phone"):
+    async def _off_topic(
+        self, turn: Turn, step: Step, text: str, *, refused: bool = False
+    ) -> list[Reply] | None:
+        """The answer to a question asked instead of an answer, or None when it is none.
+
+        ``refused``: the text does not fit the step, so a question without an answer in
+        the knowledge base is told so rather than "please pick one of the options". An
+        e-mail address or phone number never goes to the question log."""
+        question = _looks_like_question(text)
+        if self.question_hook is None:
             return None
-        return await self.question_hook(turn)
+        if step.kind in ("email", "phone") and (not question or "@" in text):
+            return None
+        answer = await self.question_hook(turn)
+        if answer is None and refused and question:
+            return [turn.reply("forms/question_unknown")]
+        return answer
 
     # moving ----------------------------------------------------------------------------
 
@@ -430,6 +477,9 @@ class FormEngine:
     async def _summary_text(self, turn: Turn, form: Form, control: str | None) -> list[Reply]:
         if control == "back":
             return self._back(turn, form)
+        pressed = typed_choice(turn.text, self.summary(turn, form).choices)
+        if pressed is not None:
+            return await self._press(turn, form, pressed.action)
         if _fold(turn.text) in {"ja", "yes", "ok", "senden", "send", "bestatigen", "confirm"}:
             return await self._confirm(turn, form)
         off_topic = await self._off_topic(turn, form.steps[0], turn.text)
@@ -445,10 +495,18 @@ class FormEngine:
     def _intro(self, turn: Turn, form: Form) -> list[Reply]:
         return [Reply(form.block(turn, "intro"))] if form.has_block(turn, "intro") else []
 
+    def ask(self, turn: Turn) -> Reply | None:
+        """The running form's current question (or its summary) once more, e.g. after a
+        command in the middle; None when no form runs."""
+        form = self.active(turn)
+        if form is None:
+            return None
+        return self.summary(turn, form) if turn.state.mode == "summary" else self._ask(turn, form)
+
     def _ask(self, turn: Turn, form: Form) -> Reply:
         step = form.step(turn.state.step or form.steps[0].name)
         data = turn.state.data
-        text = form.block(turn, step.name, data=data)
+        text = _counter(form, form.index(step.name)) + form.block(turn, step.name, data=data)
         if form.has_block(turn, f"{step.name}_hint"):
             text += "\n\n" + form.block(turn, f"{step.name}_hint")
         choices: list[Choice] = []
@@ -458,7 +516,7 @@ class FormEngine:
                 if step.kind == "consent"
                 else step.choices(turn, form)
             )
-            selected = set(data.get("_selected", []))
+            selected = set(_selection(turn, step))
             verb = "t" if step.kind == "multichoice" else "o"
             for value, label in options:
                 mark = "✓ " if value in selected else ""
@@ -488,7 +546,7 @@ class FormEngine:
             for step in form.steps
             if step.kind != "consent"
         ]
-        intro = form.block(turn, "summary", data=data)
+        intro = _counter(form, len(form.steps)) + form.block(turn, "summary", data=data)
         text = turn.render("forms/summary", intro=intro, rows=rows)
         choices = [turn.choice("forms/button_confirm", _action(SUMMARY, "ok"))]
         choices += [
@@ -535,6 +593,45 @@ def _prefill(turn: Turn, step: Step) -> str | None:
     return step.prefill(turn)
 
 
+def match_label(text: str, labels: Sequence[tuple[str, str]]) -> str | None:
+    """The key of the (key, label) pair the member typed: emoji, case and punctuation
+    aside, or the first word of exactly one label (``ja`` for "Ja, Mitglied"), or the
+    start of exactly one label."""
+    wanted = _fold(text)
+    if not wanted:
+        return None
+    exact = [key for key, label in labels if wanted in (_fold(label), _fold(key))]
+    if exact:
+        return exact[0]
+    first = [key for key, label in labels if _fold(label).split(" ")[0] == wanted]
+    if len(first) == 1:
+        return first[0]
+    starts = [key for key, label in labels if _fold(label).startswith(wanted)]
+    return starts[0] if len(starts) == 1 and len(wanted) >= 3 else None
+
+
+def typed_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """The shown button a typed number or label means: numbers count the buttons as shown."""
+    number = plain_number(text.strip(), maximum=len(choices))
+    if number is not None:
+        return choices[number - 1] if number >= 1 else None
+    action = match_label(text, [(choice.action, choice.label) for choice in choices])
+    return next((choice for choice in choices if choice.action == action), None)
+
+
+def _selection(turn: Turn, step: Step) -> list[str]:
+    """The ticks of a multichoice step: those being made, else the stored answer, so going
+    back or editing from the summary starts from the earlier selection."""
+    data = turn.state.data
+    selected = data["_selected"] if "_selected" in data else data.get(step.name)
+    return list(selected or [])
+
+
+def _counter(form: Form, index: int) -> str:
+    """``**3/14** `` for the third question: every step is numbered, the summary last."""
+    return f"**{index + 1}/{len(form.steps) + 1}** "
+
+
 def _fold(text: str) -> str:
     text = text.strip().lower()
     for a, b in (
@@ -547,7 +644,7 @@ def _fold(text: str) -> str:
         ("ue", "u"),
     ):
         text = text.replace(a, b)
-    return re.sub(r"[^\w ]+", "", text).strip()
+    return " ".join(re.sub(r"[^\w\s]+", " ", text).split())
 
 
 def _looks_like_question(text: str) -> bool:

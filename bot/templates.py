@@ -100,7 +100,7 @@ class Templates:
         self.env.filters.update(
             md=escape, datetime=_datetime, date=_date, time=_time, money=_money, commands=_commands
         )
-        self.env.globals.update(globals_, command=_command)
+        self.env.globals.update({"in_form": ""}, **globals_, command=_command)
         # compiling is ~2 ms; an answer's source only changes with a knowledge reload
         self._from_string = functools.lru_cache(maxsize=1024)(self.env.from_string)
         # templates and globals are fixed while the process runs: a template is looked up

@@ -75,7 +75,7 @@ class Faq:
         if entry is None:
             return None
         await _log(turn, match)
-        return [Reply(_answer_text(turn, entry))]
+        return [Reply(_answer_text(turn, entry, in_form=turn.state.form or ""))]
 
     def _answer(self, turn: Turn, entry: Entry, log_id: int | None) -> Reply:
         choices: list[Choice] = []
@@ -143,10 +143,12 @@ def _entries(turn: Turn, ids: object) -> list[Entry]:
     return [entry for entry in found if entry is not None]
 
 
-def _answer_text(turn: Turn, entry: Entry) -> str:
+def _answer_text(turn: Turn, entry: Entry, *, in_form: str = "") -> str:
+    """``in_form`` names the form the answer interrupts: an answer then leaves out its
+    invitation to start a dialogue (``{% if not in_form %}``) the member is already in."""
     text = entry.text(turn.language)
-    office = {"office": turn.services.settings.office}
-    answer = turn.services.templates.render_string(turn.language, text.answer, office)
+    context = {"office": turn.services.settings.office, "in_form": in_form}
+    answer = turn.services.templates.render_string(turn.language, text.answer, context)
     return turn.render("faq/answer", title=text.title, answer=answer)
 
 

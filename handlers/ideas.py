@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.forms import QUESTION_START, Form, Step
+from bot.forms import QUESTION_START, Form, Step, person_name
 from bot.leads import create_lead
 from bot.messages import Choice, Reply
 from bot.turn import Services, Turn
@@ -82,7 +82,13 @@ STEPS = (
         max_length=200,
     ),
     Step("organisation", min_length=2, max_length=200, prefill=_member("organisation")),
-    Step("contact_name", min_length=2, max_length=200, prefill=_member("contact_name")),
+    Step(
+        "contact_name",
+        min_length=2,
+        max_length=200,
+        validate=person_name,
+        prefill=_member("contact_name"),
+    ),
     Step("email", "email", max_length=320, prefill=_member("email")),
     Step("phone", "phone", optional=True, prefill=_member("phone")),
     Step("consent", "consent"),

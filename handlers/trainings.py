@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.calendar import calendar_attachment
-from bot.forms import Form, Step
+from bot.forms import Form, Step, person_name
 from bot.messages import Choice, Reply
 from bot.registrations import (
     ACTIVE,
@@ -34,7 +34,14 @@ from bot.trainings import Listed, listed, topics, upcoming
 from bot.turn import Services, Turn
 from knowledge.catalogue import TOPICS
 
-COMMANDS = {"trainings", "schulungen", "mytrainings", "meinetrainings", "announcements"}
+COMMANDS = {
+    "trainings",
+    "schulungen",
+    "mytrainings",
+    "meinetrainings",
+    "announcements",
+    "ankuendigungen",
+}
 FORM = "registration"
 PLURAL = re.compile(
     r"\b(trainings|schulungen|seminare|workshops|trainingstermine|trainingsangebot\w*)\b"
@@ -112,7 +119,7 @@ class Trainings:
             if name in ("mytrainings", "meinetrainings"):
                 pointer = turn.private_only()
                 return [pointer] if pointer is not None else await self._mine(turn)
-            if name == "announcements":
+            if name in ("announcements", "ankuendigungen"):
                 return self._announcements(turn, argument.lower())
             topic = argument.lower() if argument.lower() in TOPICS else topic_in(argument)
             return await self._list(turn, topic)
@@ -324,7 +331,13 @@ def registration_form() -> Form:
     return Form(
         name=FORM,
         steps=(
-            Step("name", min_length=2, max_length=200, prefill=lambda t: t.member.contact_name),
+            Step(
+                "name",
+                min_length=2,
+                max_length=200,
+                validate=person_name,
+                prefill=lambda t: t.member.contact_name,
+            ),
             Step(
                 "organisation",
                 min_length=2,

@@ -29,10 +29,14 @@ SOURCE_FIELDS = {"title", "url"}
 MIN_QUESTIONS = 6
 MAX_ANSWER_WORDS = 180
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-SAMPLE_OFFICE = {"office": {"email": "office@example.org", "website": "https://example.org"}}
+SAMPLE_OFFICE = {
+    "office": {"email": "office@example.org", "website": "https://example.org"},
+    "in_form": "",
+}
 SAMPLE_PERIODS = {"periods": {"questions": 90, "dialogues": 7, "outbox": 30}}
 SAMPLE_CONTEXTS = (SAMPLE_OFFICE, SAMPLE_OFFICE | SAMPLE_PERIODS)
-"""An answer is rendered with the office's addresses; /privacy adds the retention periods."""
+"""An answer is rendered with the office's addresses and whether a form runs (inside one it
+leaves out its invitation to start a dialogue); /privacy adds the retention periods."""
 
 
 @dataclass(frozen=True)
@@ -256,7 +260,7 @@ class _FileChecker:
                 node,
                 f"{lang}.answer has a bad placeholder ({error}); allowed: {{{{ office.email }}}}, "
                 "{{ office.website }}, and {{ periods.questions }} etc. inside "
-                "{% if periods is defined %}",
+                "{% if periods is defined %}, and {% if not in_form %}",
             )
             rendered = [answer]
         words = max(len(text.split()) for text in rendered)

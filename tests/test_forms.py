@@ -119,7 +119,9 @@ async def test_resumes_after_the_assistant_is_recreated(make_app: Any, database_
     chat.assistant = second.assistant
     await chat.say("2")  # the second colour, answered by number
     assert "Which regions?" in chat.text
-    await chat.say("Japan, South Korea")
+    await chat.say("Japan, South Korea")  # typed names tick, "done" ends
+    assert {"✓ Japan", "✓ South Korea"} <= {c.label for c in chat.choices}
+    await chat.say("done")
     assert "Your e-mail?" in chat.text
 
 
@@ -159,9 +161,12 @@ async def test_a_question_in_the_middle_is_answered_then_the_step_repeated(db_ap
     await chat.say("what is ZIM?")
     assert [r.text.split("\n")[0] for r in chat.replies] == [
         "ZIM funds SME projects.",
-        "Which colour?",
+        "**2/7** Which colour?",
     ]
-    await chat.say("What is the weather?")  # no answer known: still just the choice error
+    await chat.say("What is the weather?")  # no answer known: said so, the step again
+    assert "no reliable answer" in chat.text and "Which colour?" in chat.text
+    assert "Please pick one of the options" not in chat.text
+    await chat.say("green")  # no question: the choice error
     assert "Please pick one of the options" in chat.text
 
 

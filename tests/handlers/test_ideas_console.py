@@ -62,6 +62,7 @@ def test_idea_through_the_console_with_back_restart_and_edit(
         "back",
         "Optoelectronics",
         "Japan, South Korea",
+        "fertig",
         "Research",
         DESCRIPTION,
         "Prototype",
