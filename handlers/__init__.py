@@ -21,10 +21,11 @@ from handlers.trainings import Trainings
 
 
 def build_handlers(services: Services) -> list[Handler]:
-    """Commands first, then a running form, then the capabilities, then the fallback."""
+    """A running form first (it hands on what interrupts it), then the commands, the
+    capabilities and the fallback."""
     return [
-        Commands(),
         ActiveForm(),
+        Commands(),
         StaffActions(),
         Privacy(),
         Trainings(services),
