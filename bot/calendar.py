@@ -1,8 +1,9 @@
-"""The calendar file (.ics) for a confirmed seat.
+"""The calendar file (.ics) for a confirmed seat, and the cancellation that removes it.
 
 The event's UID is the registration's uid, so a calendar that imports an updated file
 (new date, cancellation) replaces the event instead of adding a second one; ``SEQUENCE``
-grows with every change of the training.
+grows with every change of the training or the registration, and a cancellation
+(``METHOD:CANCEL``, RFC 5546) is one higher than any file sent before it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def calendar_file(
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", registration.uid)
-    event.add("sequence", _sequence(training.updated_at))
+    event.add("sequence", _sequence(training, registration) + (1 if cancelled else 0))
     event.add("dtstamp", now)
     event.add("dtstart", training.starts_at.astimezone(zone))
     event.add("dtend", training.ends_at.astimezone(zone))
@@ -54,12 +55,26 @@ def calendar_file(
 
 
 def calendar_attachment(
-    training: Training, registration: Registration, *, language: str, now: datetime
+    training: Training,
+    registration: Registration,
+    *,
+    language: str,
+    now: datetime,
+    cancelled: bool = False,
 ) -> Attachment:
-    content = calendar_file(training, registration, language=language, now=now)
+    content = calendar_file(training, registration, language=language, now=now, cancelled=cancelled)
     return Attachment(f"{training.id}.ics", content, MIME_TYPE)
 
 
-def _sequence(updated_at: datetime) -> int:
-    """Minutes since 2026: grows with every change of the training, as RFC 5545 wants."""
+def cancellation_attachment(
+    training: Training, registration: Registration, *, language: str, now: datetime
+) -> Attachment:
+    """The file that takes the event out of the member's calendar again."""
+    return calendar_attachment(training, registration, language=language, now=now, cancelled=True)
+
+
+def _sequence(training: Training, registration: Registration) -> int:
+    """Minutes since 2026 of the last change of the training or the registration: grows
+    with every change, as RFC 5545 wants."""
+    updated_at = max(training.updated_at, registration.updated_at or training.updated_at)
     return max(int((updated_at - SEQUENCE_EPOCH).total_seconds()) // 60, 0)

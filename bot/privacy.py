@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import registrations
@@ -179,12 +179,23 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
         if cancellation is not None:
             result.registrations_cancelled.append(registration.training_id)
             await notices.after_cancellation(cancellation)
+    attended = (
+        select(func.count())
+        .select_from(Registration)
+        .join(Training, Registration.training_id == Training.id)
+        .where(
+            Registration.member_id == member.id,
+            Registration.status == "confirmed",
+            Training.status != "cancelled",
+            Training.starts_at <= now,
+        )
+    )
+    result.registrations_kept = int(await session.scalar(attended) or 0)
     kept = await _all(session, select(Registration).filter_by(member_id=member.id))
     uids = {registration.uid for registration in kept}
     for registration in kept:
         _anonymise_registration(registration)
         registration.member_id = None
-    result.registrations_kept = len(kept) - len(future)
     leads = await _all(session, select(Lead).filter_by(member_id=member.id))
     for lead in leads:
         lead.fields = _without_personal(lead.fields)

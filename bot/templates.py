@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context
 from jinja2.runtime import Context
 
@@ -83,6 +84,21 @@ def _money(context: Context, amount: float, currency: str = "EUR") -> str:
     return format_currency(amount, currency, locale=LOCALES[context["lang"]])
 
 
+@pass_context
+def _count(context: Context, number: int, one: str, other: str) -> str:
+    """``{{ n | count('Platz', 'Plätze') }}``: the number and the noun in the plural form
+    the language's rules (CLDR, through Babel) want for it; never "(n)"."""
+    locale = Locale.parse(LOCALES[context["lang"]])
+    word = one if locale.plural_form(number) == "one" else other
+    return f"{format_decimal(number, locale=locale)} {word}"
+
+
+@pass_context
+def _language_name(context: Context, code: str) -> str:
+    """A language's name in the reader's language: "German" in English, "Deutsch" in German."""
+    return Locale.parse(code).get_display_name(LOCALES[context["lang"]]) or code
+
+
 class Templates:
     """Renders ``<lang>/<name>.j2`` with the language and the shared globals in context."""
 
@@ -98,7 +114,14 @@ class Templates:
             auto_reload=False,  # templates ship with the code; no stat() per render
         )
         self.env.filters.update(
-            md=escape, datetime=_datetime, date=_date, time=_time, money=_money, commands=_commands
+            md=escape,
+            datetime=_datetime,
+            date=_date,
+            time=_time,
+            money=_money,
+            commands=_commands,
+            count=_count,
+            language_name=_language_name,
         )
         self.env.globals.update({"in_form": ""}, **globals_, command=_command)
         # compiling is ~2 ms; an answer's source only changes with a knowledge reload

@@ -66,6 +66,7 @@ class TrainingNotices:
         key: str,
         kind: str,
         calendar: bool = False,
+        cancelled: bool = False,
         due: datetime | None = None,
         **context: Any,
     ) -> bool:
@@ -82,7 +83,9 @@ class TrainingNotices:
             **context,
         )
         attachment = (
-            calendar_attachment(training, registration, language=language, now=self.now)
+            calendar_attachment(
+                training, registration, language=language, now=self.now, cancelled=cancelled
+            )
             if calendar
             else None
         )
@@ -130,6 +133,8 @@ class TrainingNotices:
                 "trainings/cancelled_by_office",
                 key=f"training-cancelled:{registration.uid}",
                 kind="training_cancelled",
+                calendar=registration.status == "confirmed",
+                cancelled=True,
                 reason=reason,
             )
 
@@ -197,9 +202,11 @@ class TrainingNotices:
                 training=booking.training,
             )
 
-    async def after_cancellation(self, cancellation: Cancellation) -> None:
+    async def after_cancellation(self, cancellation: Cancellation) -> int:
+        """Tell the office and the people who move up; the number of staff messages
+        queued, so the member is told the office knows only when it will."""
         registration, training = cancellation.registration, cancellation.training
-        await self.to_staff(
+        told = await self.to_staff(
             "trainings/staff_cancelled",
             key=f"registration-cancelled:{registration.uid}",
             kind=CANCELLED,
@@ -209,6 +216,7 @@ class TrainingNotices:
             promoted=cancellation.promoted,
         )
         await self.promoted(cancellation.promoted, training)
+        return told
 
     async def redraw_cancelled(self, row: OutboxMessage) -> None:
         """A cancellation notice drawn again from its registrations as they are now: after

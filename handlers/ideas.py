@@ -45,6 +45,23 @@ def funding_options(turn: Turn) -> list[tuple[str, str]]:
     return [*options, ("advise", advise)]
 
 
+LAST_MONTH_FOR_THIS_YEAR = 9
+"""From October a start "this year" is hardly possible, so it is not offered."""
+
+
+def timeline_options(turn: Turn) -> list[tuple[str, str]]:
+    """Starts that make sense on today's date: "this year" until September, then "the
+    year after next" instead."""
+    if turn.now.month <= LAST_MONTH_FOR_THIS_YEAR:
+        values = ("this_year", "next_year", "open")
+    else:
+        values = ("next_year", "year_after", "open")
+    render = turn.services.templates.render_block
+    return [
+        (value, render(turn.language, "forms/idea", f"opt_timeline_{value}")) for value in values
+    ]
+
+
 def _member(field: str) -> Any:
     return lambda turn: getattr(turn.member, field)
 
@@ -76,7 +93,7 @@ STEPS = (
     Step(
         "timeline",
         "choice",
-        options=("this_year", "next_year", "open"),
+        options=timeline_options,
         free_text=True,
         min_length=2,
         max_length=200,

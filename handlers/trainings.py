@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.calendar import calendar_attachment
+from bot.calendar import calendar_attachment, cancellation_attachment
 from bot.forms import Form, Step, person_name
 from bot.messages import Choice, Reply
 from bot.registrations import (
@@ -25,6 +25,7 @@ from bot.registrations import (
     active_registration,
     book,
     cancel,
+    count,
     refusal_for,
     waiting_position,
 )
@@ -285,11 +286,13 @@ class Trainings:
             turn.choice("trainings/button_cancel_yes", f"tr:drop:{uid}"),
             turn.choice("trainings/button_keep", "tr:keep"),
         ]
+        waiting = await count(turn.session, training.id, "waiting")
         return [
             turn.reply(
                 "trainings/cancel_confirm",
                 registration=registration,
                 training=training,
+                waiting=waiting,
                 choices=choices,
             )
         ]
@@ -300,8 +303,22 @@ class Trainings:
         cancellation = await cancel(turn.session, uid, now=turn.now)
         if cancellation is None:
             return [turn.reply("trainings/cancel_unknown")]
-        await _notices(turn).after_cancellation(cancellation)
-        return [turn.reply("trainings/cancel_done", training=cancellation.training)]
+        told = await _notices(turn).after_cancellation(cancellation)
+        training, registration = cancellation.training, cancellation.registration
+        removal = (
+            cancellation_attachment(training, registration, language=turn.language, now=turn.now)
+            if cancellation.was_confirmed
+            else None
+        )
+        return [
+            turn.reply(
+                "trainings/cancel_done",
+                training=training,
+                notified=told > 0,
+                calendar=removal is not None,
+                attachment=removal,
+            )
+        ]
 
     async def _calendar(self, turn: Turn, uid: str) -> list[Reply]:
         own = await self._own(turn, uid)
