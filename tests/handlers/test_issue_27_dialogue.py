@@ -85,13 +85,20 @@ async def test_help_quotes_close_typographically(talk: Talk) -> None:
 # 6 -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("done", ["fertig", "Fertig", "done", "✅ Fertig", "FERTIG!"])
-async def test_done_typed_in_any_spelling_ends_the_regions(talk: Talk, done: str) -> None:
-    member = talk(locale="de")
+@pytest.mark.parametrize(
+    ("locale", "done"),
+    [("en", "done"), ("en", "Done"), ("en", "fertig"), ("en", "✅ Done"), ("de", "fertig"),
+     ("de", "Fertig"), ("de", "FERTIG!"), ("de", "done")],
+)  # fmt: skip
+async def test_done_typed_in_any_spelling_ends_the_regions(
+    talk: Talk, locale: str, done: str
+) -> None:
+    member = talk(locale=locale)
     await fill_idea(member, until="field")
     await member.say("Japan")
+    assert "✓ Japan" in labels(member)  # ticked, still the regions step
     await member.say(done)
-    assert "Welche Art von Partner" in member.text
+    assert member.replies[-1].text.startswith("**4/14**")  # the partner question
 
 
 async def test_a_field_label_typed_on_the_summary_edits_that_field(talk: Talk) -> None:
