@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
-from bot import language, metrics, sanitise
+from bot import language, metrics, sanitise, shown
 from bot.messages import Incoming, Reply
 from bot.routing import Handler, Router
 from bot.settings import Settings
@@ -84,8 +84,10 @@ class Assistant:
         if state is None:
             log.info("event %s/%s seen before", incoming.channel, incoming.event_id)
             return []
+        incoming = shown.pressed(state, incoming)
         turn = await self._turn(session, incoming, state)
         replies = await self._respond(turn)
+        shown.remember(turn.state, incoming, replies)
         await save_dialogue(session, turn.state)
         return replies
 

@@ -46,6 +46,7 @@ class Dialogue:
     rate_count: int = 0
     press_window_start: datetime | None = None
     press_count: int = 0
+    choices: list[Any] | None = None
     _loaded: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def changes(self) -> dict[str, Any]:

@@ -118,6 +118,9 @@ class DialogueState(Base):
     rate_count: Mapped[int] = mapped_column(Integer, default=0)
     press_window_start: Mapped[datetime | None]
     press_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    choices: Mapped[list[Any] | None] = mapped_column(JSON)
+    """The buttons a numbered channel (the console) showed last, as [label, action]
+    pairs: a number typed after a restart still means what it meant (bot/shown.py)."""
 
 
 class ProcessedEvent(Base):

@@ -245,3 +245,25 @@ async def test_an_email_address_as_the_contact_name_is_refused(talk: Talk) -> No
     await member.say("anna@photon.example")
     assert "looks like an e-mail address" in member.text
     assert "Who is the contact person" in member.replies[-1].text
+
+
+# 12 ------------------------------------------------------------------------------------
+
+
+def test_a_number_after_a_restart_presses_the_choice_shown_last(tmp_path: Path) -> None:
+    first = chat(["/start"], data_dir=tmp_path)
+    number = next(
+        line.split("]")[0].strip(" [") for line in first.splitlines() if "🌐 English" in line
+    )
+    again = chat([number], data_dir=tmp_path)  # a new session: the console knows no choices
+    assert "Fine, I'll write to you in English from now on." in again
+
+
+def test_a_number_after_a_restart_keeps_its_meaning_inside_a_form(tmp_path: Path) -> None:
+    lines = ["/idea", "Glass drilling with ultrashort pulses", "2", "4"]  # ticks Japan
+    first = chat(lines, data_dir=tmp_path, lang="en")
+    assert "✓ Japan" in first
+    done = first.split("✓ Japan")[-1]
+    number = next(line.split("]")[0].strip(" [") for line in done.splitlines() if "✅ Done" in line)
+    again = chat([number], data_dir=tmp_path, lang="en")  # "done" is no option's number
+    assert "What kind of partner" in again
