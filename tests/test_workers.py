@@ -46,9 +46,9 @@ SECRET = "shared-webhook-secret"
 STAFF_CHAT = -1002000000001
 CAROL = "10003"
 INVALID_CHOICE = "Please pick one of the options"
-ANSWERS = {
+ANSWERS: dict[str, str | tuple[str, ...]] = {
     "field": "1",
-    "regions": "1",
+    "regions": ("1", "done"),  # a typed region ticks, "done" ends
     "partner": "1",
     "description": "Joining glass to metal with ultrashort laser pulses, with a lab in Rochester.",
     "stage": "1",
@@ -223,7 +223,9 @@ async def test_two_serve_processes_on_postgresql_answer_and_deliver_once(tmp_pat
                 state = await bob_state(database)
                 if state.form is None:
                     break
-                await post(url, message(ANSWERS[str(state.step)], BOB))
+                answers = ANSWERS[str(state.step)]
+                for answer in answers if isinstance(answers, tuple) else (answers,):
+                    await post(url, message(answer, BOB))
             assert (await bob_state(database)).form is None
 
             await settle(fake, STAFF_CHAT, 1)
