@@ -81,7 +81,7 @@ class StandIn(ChainableUndefined):
 def rendered_for_slack(templates: Templates, language: str, name: str) -> str:
     """The template rendered for a Slack member with stand-ins for every variable."""
     env = templates.env.overlay(undefined=StandIn)
-    for stand_in in ("md", "datetime", "date", "time", "money"):
+    for stand_in in ("md", "datetime", "date", "time", "money", "count", "language_name"):
         env.filters[stand_in] = lambda value, *args, **kwargs: str(value)
     rewrite = templates.env.filters["commands"]
 

@@ -164,7 +164,7 @@ async def test_forget_counts_no_attendance_for_a_cancelled_future_registration(
     await member.press("tr:cancel:")
     await member.press("tr:drop:")
     await member.say("/forget")
-    await member.press("privacy:forget:yes")
+    await member.press("Yes, delete everything")
     assert "Done: your personal data has been deleted" in member.text
     assert "Past attendance" not in member.text
 
