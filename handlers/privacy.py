@@ -84,6 +84,11 @@ class Privacy:
         return [turn.reply("privacy/export", attachment=attachment, **counts)]
 
     def _confirm_forget(self, turn: Turn) -> Reply:
+        """A running form ends here: its answers are among what is to be deleted, and a form
+        asked again after the question would strip the confirming buttons."""
+        forms = turn.services.forms
+        if forms is not None and forms.active(turn) is not None:
+            forms.clear(turn)
         token = confirmations.issue(turn, FORGET)
         return turn.reply(
             "privacy/forget_confirm",
