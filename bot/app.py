@@ -17,6 +17,7 @@ from bot.storage import Database, utcnow
 from bot.templates import Templates
 from bot.turn import Services
 from handlers import build_handlers
+from handlers.office import OfficeSignIn
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ async def build_app(
     templates = Templates(office=settings.office)
     services = Services(settings, templates, database, clock=clock, forms=FormEngine())
     services.knowledge = KnowledgeBase(settings.knowledge_dir / "entries")
-    handlers = build_handlers(services)
+    handlers = [OfficeSignIn(), *build_handlers(services)]  # /office: the web app's sign-in
     services.router = Router(handlers)
     assistant = Assistant(services, handlers)
     return App(settings, services, assistant)

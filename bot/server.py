@@ -14,6 +14,7 @@ from bot import metrics, retention
 from bot.app import App, open_app
 from bot.channels.base import Channel
 from bot.delivery.worker import delivering
+from bot.office.web import install as install_office
 from bot.reminders import ReminderScheduler
 from bot.settings import Settings
 
@@ -82,13 +83,14 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 
 
 def http_app(app: App, channels: list[Channel]) -> web.Application:
-    """The public HTTP server: health and whatever routes the channels need."""
+    """The public HTTP server: health, the office and the routes the channels need."""
     server = web.Application()
     server[APP] = app
     server[CHANNELS] = channels
     server.router.add_get("/healthz", healthz)
     for channel in channels:
         channel.install(server)
+    install_office(server, app)
     return server
 
 

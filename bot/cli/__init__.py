@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from bot.cli import chat, config, db, kb, leads, members, outbox, serve, trainings
+from bot.cli import chat, config, db, kb, leads, members, office, outbox, serve, trainings
 from bot.cli.errors import USAGE, explain, say
 from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 
-SUBCOMMANDS = (chat, serve, db, config, trainings, leads, outbox, kb, members)
+SUBCOMMANDS = (chat, serve, db, config, trainings, leads, outbox, kb, members, office)
 GLOBAL_OPTIONS = ("log_format", "log_level")
 
 

@@ -266,3 +266,60 @@ class Registration(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
+
+
+class OfficeLink(Base):
+    """A one-time sign-in link to the office web app, sent to a staff id; only its hash."""
+
+    __tablename__ = "office_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff: Mapped[str] = mapped_column(String(120))  # "telegram:123" | "slack:U01AB"
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class OfficeSession(Base):
+    """A signed-in browser: the cookie's hash, whose it is, and when it was last used."""
+
+    __tablename__ = "office_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class OfficeAudit(Base):
+    """Every change made in the office: who (staff id and name), what, on what, when."""
+
+    __tablename__ = "office_audit"
+    __table_args__ = (Index("ix_office_audit_subject", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    staff: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str | None] = mapped_column(String(80))  # e.g. "lead:IDEA-2026-0007"
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LeadNote(Base):
+    """An internal note of the office on a lead; the member never sees it."""
+
+    __tablename__ = "lead_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    staff: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,218 @@
+"""``/office/leads``: the list with filters and search, its CSV, one lead's page, and the
+Claim · Contacted · Close buttons and notes.
+
+A button calls :func:`bot.leads.set_status`, the function the chat buttons and
+``optobot leads set-status`` call: the member is told and the cards in every staff chat are
+edited through the outbox, exactly as after a press in Slack or Telegram.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.delivery.staff import BUTTONS, VERB_STATUS, card_key
+from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
+from bot.office.audit import history, record
+from bot.office.context import office, signed
+from bot.office.csv_export import to_csv
+from bot.office.lead_view import FIELDS, REGIONS, LeadFilter, Words, find_leads
+from bot.office.links import PREFIX
+from bot.storage import Lead, LeadNote, Member, OutboxMessage
+
+NOTE_LIMIT = 4000
+
+
+def routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/leads", listing)
+    router.add_get("/leads.csv", export)
+    router.add_get("/leads/{ref}", detail)
+    router.add_post("/leads/{ref}/status", change_status)
+    router.add_post("/leads/{ref}/notes", add_note)
+
+
+def _words(request: web.Request) -> Words:
+    return Words(office(request).services, signed(request).row.language)
+
+
+async def listing(request: web.Request) -> web.StreamResponse:
+    here = office(request)
+    wanted = LeadFilter.from_query(request.query)
+    words = _words(request)
+    async with here.app.database.transaction() as session:
+        found = await find_leads(session, wanted)
+    return here.render(
+        request,
+        "leads",
+        rows=[words.row(lead, member) for lead, member in found],
+        wanted=wanted,
+        csv_query=urlencode(wanted.query()),
+        options={
+            "status": [(s, words.word(f"status_{s}")) for s in STATUSES],
+            "kind": [(k, words.word(f"kind_{k}")) for k in KINDS],
+            "region": [(r, words.option("regions", r) or r) for r in REGIONS],
+            "field": [(f, words.option("field", f) or f) for f in FIELDS],
+        },
+    )
+
+
+async def export(request: web.Request) -> web.StreamResponse:
+    here = office(request)
+    wanted = LeadFilter.from_query(request.query)
+    words = _words(request)
+    async with here.app.database.transaction() as session:
+        found = await find_leads(session, wanted)
+    header = [words.word(f"column_{name}") for name in CSV_COLUMNS]
+    rows = []
+    for lead, member in found:
+        row = words.row(lead, member)
+        rows.append(
+            [
+                lead.ref,
+                row.kind,
+                row.title,
+                row.member,
+                row.organisation,
+                str(lead.fields.get("email") or ""),
+                row.regions,
+                row.field,
+                row.status,
+                lead.assignee or "",
+                lead.created_at.isoformat(timespec="minutes"),
+            ]
+        )
+    stamp = here.now().strftime("%Y-%m-%d")
+    return web.Response(
+        text=to_csv(header, rows),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="leads-{stamp}.csv"'},
+    )
+
+
+CSV_COLUMNS = (
+    "ref",
+    "kind",
+    "title",
+    "member",
+    "organisation",
+    "email",
+    "regions",
+    "field",
+    "status",
+    "assignee",
+    "created",
+)
+
+
+async def detail(request: web.Request, *, problem: str | None = None) -> web.StreamResponse:
+    here = office(request)
+    words = _words(request)
+    async with here.app.database.transaction() as session:
+        lead = await find_lead(session, request.match_info["ref"])
+        if lead is None:
+            raise web.HTTPNotFound()
+        member = await session.get(Member, lead.member_id) if lead.member_id else None
+        notes = (
+            (
+                await session.execute(
+                    select(LeadNote).where(LeadNote.lead_id == lead.id).order_by(LeadNote.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        changes = await history(session, f"lead:{lead.ref}")
+        cards = await _cards(session, lead)
+    return here.render(
+        request,
+        "lead",
+        status=400 if problem else 200,
+        lead=lead,
+        row=words.row(lead, member),
+        fields=words.rows(lead),
+        timeline=_timeline(lead),
+        changes=changes,
+        notes=notes,
+        cards=cards,
+        verbs=BUTTONS[lead.status],
+        status_word={s: words.word(f"status_{s}") for s in STATUSES},
+        problem=problem,
+    )
+
+
+def _timeline(lead: Lead) -> list[tuple[str, datetime]]:
+    """The lead's status changes with their times, whoever made them (chat, CLI, office)."""
+    steps = [
+        ("new", lead.created_at),
+        ("claimed", lead.claimed_at),
+        ("contacted", lead.contacted_at),
+        ("closed", lead.closed_at),
+    ]
+    return [(status, at) for status, at in steps if at is not None]
+
+
+async def _cards(session, lead: Lead) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    """The lead's cards in the staff chats and by e-mail: where they went and when."""
+    keys = [card_key(lead.ref, target) for target in ("slack", "telegram", "email")]
+    query = select(OutboxMessage).where(OutboxMessage.key.in_(keys)).order_by(OutboxMessage.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def change_status(request: web.Request) -> web.StreamResponse:
+    here = office(request)
+    current = signed(request)
+    form = await request.post()
+    verb = form.get("verb")
+    status = VERB_STATUS.get(verb) if isinstance(verb, str) else None
+    if status is None:
+        return await detail(request, problem="unknown_verb")
+    now = here.now()
+    try:
+        async with here.app.database.transaction() as session:
+            lead = await find_lead(session, request.match_info["ref"], lock=True)
+            if lead is None:
+                raise web.HTTPNotFound()
+            before = lead.status
+            changed = await set_status(session, here.services, lead, status, by=current.staff.name)
+            if changed:
+                await record(
+                    session,
+                    current.staff,
+                    f"lead_{status}",
+                    now,
+                    subject=f"lead:{lead.ref}",
+                    before=before,
+                    after=status,
+                )
+    except LeadError as refused:
+        return await detail(request, problem=refused.reason)
+    raise web.HTTPSeeOther(f"{PREFIX}/leads/{lead.ref}")
+
+
+async def add_note(request: web.Request) -> web.StreamResponse:
+    here = office(request)
+    current = signed(request)
+    form = await request.post()
+    text = str(form.get("text") or "").strip()
+    if not text or len(text) > NOTE_LIMIT:
+        return await detail(request, problem="note_empty" if not text else "note_too_long")
+    now = here.now()
+    async with here.app.database.transaction() as session:
+        lead = await find_lead(session, request.match_info["ref"])
+        if lead is None:
+            raise web.HTTPNotFound()
+        session.add(
+            LeadNote(
+                lead_id=lead.id,
+                staff=current.staff.key,
+                name=current.staff.name,
+                text=text,
+                created_at=now,
+            )
+        )
+        await record(session, current.staff, "lead_note", now, subject=f"lead:{lead.ref}")
+    raise web.HTTPSeeOther(f"{PREFIX}/leads/{lead.ref}#notes")
