@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import update
 
 from bot.office.audit import record
-from bot.office.context import office, signed
+from bot.office.context import SIGNED, office, signed
 from bot.office.links import PREFIX
 from bot.office.staff import is_configured, staff_of
 from bot.office.tokens import digest, find_link, link_state, start_session, use_link
@@ -86,7 +86,7 @@ async def signout(request: web.Request) -> web.StreamResponse:
             .values(ended_at=now)
         )
         await record(session, ending.staff, "signed_out", now)
-    del request["signed"]
+    del request[SIGNED]
     response = here.render(request, "signed_out")
     here.clear_cookie(response)
     return response

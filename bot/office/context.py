@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from bot.turn import Services
 
 COOKIE = "optobot_office"
+SIGNED = web.RequestKey("signed", Signed)
+"""The request's session, set by the guard."""
 
 
 @dataclass
@@ -36,14 +38,14 @@ class Office:
         return self.app.services.clock()
 
     def render(
-        self, request: web.Request, name: str, *, status: int = 200, **context: Any
+        self, request: web.Request, template: str, /, *, status: int = 200, **context: Any
     ) -> web.Response:
-        session: Signed | None = request.get("signed")
+        session: Signed | None = request.get(SIGNED)
         language = session.row.language if session else self.app.settings.staff_language
         return page(
             self.env,
             language,
-            name,
+            template,
             status=status,
             signed=session,
             csrf=session.csrf if session else "",
@@ -77,4 +79,4 @@ def office(request: web.Request) -> Office:
 
 def signed(request: web.Request) -> Signed:
     """The request's session; the guard lets no page without one through."""
-    return request["signed"]
+    return request[SIGNED]

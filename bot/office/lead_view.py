@@ -187,7 +187,7 @@ async def find_leads(session: AsyncSession, wanted: LeadFilter) -> list[tuple[Le
         query = query.where(Lead.status == wanted.status)
     if wanted.kind:
         query = query.where(Lead.kind == wanted.kind)
-    found = (await session.execute(query)).tuples().all()
+    found = [(row[0], row[1]) for row in await session.execute(query)]
     return [
         (lead, member) for lead, member in found if wanted.matches(lead, member_name(lead, member))
     ]

@@ -37,7 +37,7 @@ def age(since: datetime, now: datetime, lang: str) -> str:
 
 
 def page(
-    env: Environment, language: str, name: str, *, status: int = 200, **context: Any
+    env: Environment, language: str, template: str, /, *, status: int = 200, **context: Any
 ) -> web.Response:
-    body = env.get_template(f"{language}/office/{name}.j2").render(lang=language, **context)
+    body = env.get_template(f"{language}/office/{template}.j2").render(lang=language, **context)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.office import auth_pages, lead_pages
-from bot.office.context import COOKIE, OFFICE, Office, office
+from bot.office.context import COOKIE, OFFICE, SIGNED, Office, office
 from bot.office.links import PREFIX
 from bot.office.render import environment
 from bot.office.tokens import csrf_ok, load_session
@@ -73,7 +73,7 @@ async def _guarded(request: web.Request, handler: Handler, here: Office) -> web.
         if request.method in SAFE_METHODS:
             target += "?next=" + quote(request.path_qs, safe="")
         raise web.HTTPSeeOther(target)
-    request["signed"] = signed
+    request[SIGNED] = signed
     if request.method not in SAFE_METHODS:
         form = await request.post()
         sent = form.get("csrf")
