@@ -23,8 +23,9 @@ STAFF_CHATS = {
 
 
 @pytest.fixture
-async def app(make_app: Any) -> App:
-    return await make_app(**STAFF_CHATS)
+async def app(make_app: Any, database_url: str) -> App:
+    """On every backend of the run, as the chat buttons are."""
+    return await make_app(**STAFF_CHATS, database_url=database_url)
 
 
 async def two_leads(app: App) -> None:

@@ -18,8 +18,9 @@ PAGES = ("/office/", "/office/leads", "/office/leads.csv", "/office/leads/IDEA-2
 
 
 @pytest.fixture
-async def app(make_app: Any) -> App:
-    return await make_app(**STAFF)
+async def app(make_app: Any, database_url: str) -> App:
+    """On every backend of the run: the link's one use is one conditional UPDATE."""
+    return await make_app(**STAFF, database_url=database_url)
 
 
 async def test_a_link_signs_in_once_and_then_shows_it_was_used(app: App) -> None:
