@@ -15,7 +15,14 @@ from bot.office.audit import record
 from bot.office.context import SIGNED, office, signed
 from bot.office.links import PREFIX
 from bot.office.staff import is_configured, staff_of
-from bot.office.tokens import digest, find_link, link_state, start_session, use_link
+from bot.office.tokens import (
+    digest,
+    find_link,
+    forget_stale,
+    link_state,
+    start_session,
+    use_link,
+)
 from bot.settings import LANGUAGES
 from bot.storage import OfficeSession
 
@@ -67,6 +74,7 @@ async def signin(request: web.Request) -> web.StreamResponse:
             return here.render(request, "link_invalid", status=410, reason=reason)
         if not is_configured(here.app.settings, link.staff):
             return here.render(request, "link_invalid", status=410, reason="unknown")
+        await forget_stale(session, now)
         language = here.app.settings.staff_language
         session_token = await start_session(session, link.staff, link.name, language, now)
         await record(session, staff_of(link.staff, link.name), "signed_in", now)

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.office.staff import StaffMember, is_configured, staff_of
@@ -23,6 +23,8 @@ from bot.storage import OfficeLink, OfficeSession
 
 LINK_LIFETIME = timedelta(minutes=15)
 IDLE_LIMIT = timedelta(hours=8)
+LINKS_KEPT = timedelta(days=1)
+"""A used or expired link is kept this long, so opening it says *used* or *expired*."""
 TOUCH_EVERY = timedelta(minutes=1)
 """A session's last use is written at most this often, not at every request."""
 
@@ -137,3 +139,14 @@ async def load_session(
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
     return Signed(row, token)
+
+
+async def forget_stale(session: AsyncSession, now: datetime) -> None:
+    """Links past :data:`LINKS_KEPT` and sessions that ended; run at each sign-in, so the
+    tables stay as small as the number of staff."""
+    await session.execute(delete(OfficeLink).where(OfficeLink.expires_at < now - LINKS_KEPT))
+    await session.execute(
+        delete(OfficeSession).where(
+            or_(OfficeSession.ended_at.is_not(None), OfficeSession.last_seen_at < now - IDLE_LIMIT)
+        )
+    )

@@ -231,3 +231,23 @@ async def test_a_link_for_someone_not_staff_is_never_made(app: App) -> None:
     async with app.database.transaction() as session:
         with pytest.raises(NotStaff):
             await sign_in_link(session, app.services, StaffMember("telegram", "10001", "Eve"))
+
+
+async def test_old_links_and_ended_sessions_are_forgotten_at_the_next_sign_in(
+    app: App, clock: Clock
+) -> None:
+    old = await new_link(app)
+    async with office_client(app) as client:
+        csrf = await sign_in(client, app)
+        await client.post("/office/signout", data={"csrf": csrf})
+    clock.advance(hours=23)
+    async with office_client(app) as client:
+        assert "expired" in await (await client.get(old)).text()  # still says why
+    clock.advance(hours=2)
+    async with office_client(app) as client:
+        await sign_in(client, app)
+    async with app.database.transaction() as session:
+        links = (await session.execute(select(OfficeLink))).scalars().all()
+        sessions = (await session.execute(select(OfficeSession))).scalars().all()
+    assert len(links) == 1 and links[0].used_at == clock.now  # only today's
+    assert len(sessions) == 1 and sessions[0].ended_at is None
