@@ -44,12 +44,18 @@ async def listing(request: web.Request) -> web.StreamResponse:
     words = _words(request)
     async with here.app.database.transaction() as session:
         found = await find_leads(session, wanted)
+    board = request.query.get("view") == "board"
+    rows = [words.row(lead, member) for lead, member in found]
     return here.render(
         request,
         "leads",
-        rows=[words.row(lead, member) for lead, member in found],
+        rows=rows,
+        board=board,
+        columns=[(s, [row for row in rows if row.lead.status == s]) for s in STATUSES],
         wanted=wanted,
         csv_query=urlencode(wanted.query()),
+        list_query=urlencode(wanted.query()),
+        board_query=urlencode({**wanted.query(), "view": "board"}),
         options={
             "status": [(s, words.word(f"status_{s}")) for s in STATUSES],
             "kind": [(k, words.word(f"kind_{k}")) for k in KINDS],

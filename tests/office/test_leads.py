@@ -252,3 +252,24 @@ async def test_the_pages_follow_the_language_switch(app: App) -> None:
     assert "Projektidee" in listing and "Lasertechnik" in listing and "Neu" in listing
     assert "Technologiefeld" in page or "Fachgebiet" in page
     assert "Übernehmen" in page and "Interne Notizen" in page
+
+
+async def test_the_board_puts_each_lead_in_its_status_column(app: App) -> None:
+    await two_leads(app)
+    async with app.database.transaction() as session:
+        lead = await find_lead(session, "IDEA-2026-0001")
+        assert lead is not None
+        await set_status(session, app.services, lead, "contacted", by="Sven")
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        page = await (await client.get("/office/leads", params={"view": "board"})).text()
+        filtered = await (
+            await client.get("/office/leads", params={"view": "board", "region": "quebec"})
+        ).text()
+
+    def column(html: str, status: str) -> str:
+        return html.split(f'id="column-{status}"', 1)[1].split("</section>", 1)[0]
+
+    assert "IDEA-2026-0002" in column(page, "new") and "IDEA-2026-0001" not in column(page, "new")
+    assert "IDEA-2026-0001" in column(page, "contacted")
+    assert "IDEA-2026-0001" not in filtered and 'name="view" value="board"' in filtered
