@@ -13,6 +13,7 @@ from bot.app import App
 from bot.leads import find_lead, set_status
 from bot.office.csv_export import formula_safe
 from bot.storage import Lead, LeadNote, OfficeAudit, OutboxMessage
+from tests.conversation import Conversation
 from tests.office.support import STAFF, STAFF_ID, office_client, sign_in, submit_idea
 
 STAFF_CHATS = {
@@ -273,3 +274,17 @@ async def test_the_board_puts_each_lead_in_its_status_column(app: App) -> None:
     assert "IDEA-2026-0002" in column(page, "new") and "IDEA-2026-0001" not in column(page, "new")
     assert "IDEA-2026-0001" in column(page, "contacted")
     assert "IDEA-2026-0001" not in filtered and 'name="view" value="board"' in filtered
+
+
+async def test_a_forwarded_question_shows_its_text_not_the_assistants_internals(
+    app: App,
+) -> None:
+    chat = Conversation(app.assistant, channel="console", user="carla", locale="en")
+    await chat.say("Which torque does a KF40 flange need in a vacuum chamber?")
+    await chat.press("Forward")
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        listing = await (await client.get("/office/leads", params={"kind": "question"})).text()
+        page = await (await client.get("/office/leads/Q-2026-0001")).text()
+    assert "Q-2026-0001" in listing and "KF40 flange" in listing and "Question" in listing
+    assert "KF40 flange" in page and "fallback" not in page
