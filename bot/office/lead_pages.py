@@ -19,7 +19,7 @@ from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.office.audit import history, record
 from bot.office.context import office, signed
 from bot.office.csv_export import to_csv
-from bot.office.lead_view import FIELDS, REGIONS, LeadFilter, Words, find_leads
+from bot.office.lead_view import FIELDS, REGIONS, LeadFilter, LeadRow, Words, find_leads
 from bot.office.links import PREFIX
 from bot.storage import Lead, LeadNote, Member, OutboxMessage
 
@@ -38,14 +38,20 @@ def _words(request: web.Request) -> Words:
     return Words(office(request).services, signed(request).row.language)
 
 
-async def listing(request: web.Request) -> web.StreamResponse:
-    here = office(request)
+async def _found(request: web.Request) -> tuple[LeadFilter, list[LeadRow]]:
+    """The request's filter and the leads it lets through, in the page's words."""
     wanted = LeadFilter.from_query(request.query)
     words = _words(request)
-    async with here.app.database.transaction() as session:
+    async with office(request).app.database.transaction() as session:
         found = await find_leads(session, wanted)
+    return wanted, [words.row(lead, member) for lead, member in found]
+
+
+async def listing(request: web.Request) -> web.StreamResponse:
+    here = office(request)
+    words = _words(request)
+    wanted, rows = await _found(request)
     board = request.query.get("view") == "board"
-    rows = [words.row(lead, member) for lead, member in found]
     return here.render(
         request,
         "leads",
@@ -67,14 +73,12 @@ async def listing(request: web.Request) -> web.StreamResponse:
 
 async def export(request: web.Request) -> web.StreamResponse:
     here = office(request)
-    wanted = LeadFilter.from_query(request.query)
     words = _words(request)
-    async with here.app.database.transaction() as session:
-        found = await find_leads(session, wanted)
+    _, found = await _found(request)
     header = [words.word(f"column_{name}") for name in CSV_COLUMNS]
     rows = []
-    for lead, member in found:
-        row = words.row(lead, member)
+    for row in found:
+        lead = row.lead
         rows.append(
             [
                 lead.ref,

@@ -51,6 +51,13 @@ async def link_from_the_chat(run: TelegramRun) -> str:
     return found.group(1)
 
 
+async def idea_and_signed_in(run: TelegramRun, browser: Browser) -> str:
+    """Alice's idea is a lead and Sven is signed in; the office's base URL."""
+    await walk(run, IDEA)
+    await signed_in(browser, await link_from_the_chat(run))
+    return f"http://127.0.0.1:{run.app.settings.http_port}"
+
+
 async def signed_in(browser: Browser, link: str) -> None:
     await browser.open(link)
     assert "Sign in as Sven" in await browser.text("h1")
@@ -116,9 +123,7 @@ async def test_the_csv_downloads_the_filtered_list(
     make_app: Callable[..., Any], browser: Browser
 ) -> None:
     async with office_with_telegram(make_app) as run:
-        await walk(run, IDEA)
-        await signed_in(browser, await link_from_the_chat(run))
-        base = f"http://127.0.0.1:{run.app.settings.http_port}"
+        base = await idea_and_signed_in(run, browser)
         await browser.open(f"{base}/office/leads?region=japan")
         await browser.click("#csv", navigates=False)
         downloaded = await browser.downloaded(".csv")
@@ -131,9 +136,7 @@ async def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
     make_app: Callable[..., Any], browser: Browser
 ) -> None:
     async with office_with_telegram(make_app) as run:
-        await walk(run, IDEA)
-        await signed_in(browser, await link_from_the_chat(run))
-        base = f"http://127.0.0.1:{run.app.settings.http_port}"
+        base = await idea_and_signed_in(run, browser)
         await browser.open(f"{base}/office/leads/IDEA-2026-0001")
         await browser.script(
             "document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'forged')"
@@ -151,9 +154,7 @@ async def test_a_form_without_its_csrf_token_is_refused_in_the_browser(
 async def test_the_pages_fit_a_phone(make_app: Callable[..., Any], browser: Browser) -> None:
     """No page is wider than a phone's screen (the table turns into cards)."""
     async with office_with_telegram(make_app) as run:
-        await walk(run, IDEA)
-        await signed_in(browser, await link_from_the_chat(run))
-        base = f"http://127.0.0.1:{run.app.settings.http_port}"
+        base = await idea_and_signed_in(run, browser)
         await browser.size(*PHONE)
         for path in ("/office/leads", "/office/leads/IDEA-2026-0001"):
             await browser.open(base + path)

@@ -43,6 +43,14 @@ async def two_leads(app: App) -> None:
     )
 
 
+async def move(app: App, ref: str, status: str, *, by: str) -> None:
+    """What a press in a staff chat does to the lead."""
+    async with app.database.transaction() as session:
+        lead = await find_lead(session, ref)
+        assert lead is not None
+        await set_status(session, app.services, lead, status, by=by)
+
+
 async def test_the_list_shows_every_lead_newest_first_in_words(app: App) -> None:
     await two_leads(app)
     async with office_client(app) as client:
@@ -67,10 +75,7 @@ async def test_the_list_shows_every_lead_newest_first_in_words(app: App) -> None
 
 async def test_filters_and_search_narrow_the_list(app: App) -> None:
     await two_leads(app)
-    async with app.database.transaction() as session:
-        lead = await find_lead(session, "IDEA-2026-0001")
-        assert lead is not None
-        await set_status(session, app.services, lead, "claimed", by="Sven")
+    await move(app, "IDEA-2026-0001", "claimed", by="Sven")
     async with office_client(app) as client:
         await sign_in(client, app)
 
@@ -154,10 +159,7 @@ async def test_claim_in_the_office_tells_the_member_and_changes_the_staff_cards(
 
 async def test_the_office_follows_the_chat_buttons_rules(app: App) -> None:
     await submit_idea(app, "anna")
-    async with app.database.transaction() as session:
-        lead = await find_lead(session, "IDEA-2026-0001")
-        assert lead is not None
-        await set_status(session, app.services, lead, "claimed", by="Maria")
+    await move(app, "IDEA-2026-0001", "claimed", by="Maria")
     async with office_client(app) as client:
         csrf = await sign_in(client, app)
         taken = await client.post(
@@ -257,10 +259,7 @@ async def test_the_pages_follow_the_language_switch(app: App) -> None:
 
 async def test_the_board_puts_each_lead_in_its_status_column(app: App) -> None:
     await two_leads(app)
-    async with app.database.transaction() as session:
-        lead = await find_lead(session, "IDEA-2026-0001")
-        assert lead is not None
-        await set_status(session, app.services, lead, "contacted", by="Sven")
+    await move(app, "IDEA-2026-0001", "contacted", by="Sven")
     async with office_client(app) as client:
         await sign_in(client, app)
         page = await (await client.get("/office/leads", params={"view": "board"})).text()
