@@ -17,6 +17,10 @@ COMMAND = "office"
 
 
 class OfficeSignIn:
+    commands = frozenset({COMMAND})
+    """Passed on as a command by every channel (in Slack: ``/optobot office``, or "office"
+    typed in the DM)."""
+
     def check(self, turn: Turn) -> bool:
         command = turn.incoming.command
         return command is not None and command[0] == COMMAND and turn.is_staff
