@@ -115,6 +115,8 @@ async def test_every_template_names_only_commands_slack_delivers(
     templates = Templates()
     problems: list[str] = []
     for name in sorted(templates.names(language)):
+        if name.startswith("office/"):  # the office's web pages: paths, not chat commands
+            continue
         problems += undelivered(templates, language, name, commands)
         text = rendered_for_slack(templates, language, name)
         problems += [f"{name}: {wrong}" for wrong in mentions_not_delivered(text, commands)]

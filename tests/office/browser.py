@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.app import App
@@ -99,7 +99,7 @@ class Browser:
         page = await self.run(self.driver.find_element, By.TAG_NAME, "html")
         await self.run(element.click)
         if navigates:
-            await self.run(WebDriverWait(self.driver, 10).until, staleness_of(page))
+            await self.run(WebDriverWait(self.driver, 10).until, lambda _driver: _gone(page))
 
     async def text(self, selector: str = "body") -> str:
         element: WebElement = await self.run(self.driver.find_element, By.CSS_SELECTOR, selector)
@@ -130,6 +130,16 @@ class Browser:
                 return done[0]
             await asyncio.sleep(0.1)
         raise AssertionError(f"no *{suffix} in {self.downloads}: {list(self.downloads.iterdir())}")
+
+
+def _gone(element: WebElement) -> bool:
+    """The element's page was left: stale, or (chromium, at times) a node "that does not
+    belong to the document", which selenium's staleness_of lets through as an error."""
+    try:
+        element.is_enabled()
+    except WebDriverException:
+        return True
+    return False
 
 
 @pytest.fixture
