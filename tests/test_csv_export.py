@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.cli.csv_export import safe_cell
+from bot.csv_export import safe_cell
 from bot.storage import Database, Lead, QuestionLog
 from tests.conversation import Conversation
 from tests.test_registrations_cli import JAPAN, run, with_app

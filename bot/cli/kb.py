@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from bot.cli.csv_export import write_csv
+from bot.csv_export import write_csv
 from bot.settings import Settings
 from bot.storage import Database, QuestionLog
 from knowledge.entries import entry_as_dict, load_entries

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli.csv_export import write_csv
+from bot.csv_export import write_csv
 
 FORMATS = ("table", "json", "csv")
 

@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.csv_export import csv_text
 from bot.delivery.staff import BUTTONS, VERB_STATUS, card_key
 from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.office.audit import history, record
 from bot.office.context import office, signed
-from bot.office.csv_export import to_csv
 from bot.office.lead_view import FIELDS, REGIONS, LeadFilter, LeadRow, Words, find_leads
 from bot.office.links import PREFIX
 from bot.storage import Lead, LeadNote, Member, OutboxMessage
@@ -96,7 +96,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         )
     stamp = here.now().strftime("%Y-%m-%d")
     return web.Response(
-        text=to_csv(header, rows),
+        text=csv_text(header, rows),
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="leads-{stamp}.csv"'},
@@ -187,7 +187,9 @@ async def change_status(request: web.Request) -> web.StreamResponse:
             if lead is None:
                 raise web.HTTPNotFound()
             before = lead.status
-            changed = await set_status(session, here.services, lead, status, by=current.staff.name)
+            changed = await set_status(
+                session, here.services, lead, status, by=current.staff.name, by_id=current.staff.key
+            )
             if changed:
                 await record(
                     session,

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from bot.csv_export import safe_cell
 from bot.leads import find_lead, set_status
-from bot.office.csv_export import formula_safe
 from bot.storage import Lead, LeadNote, OfficeAudit, OutboxMessage
 from tests.conversation import Conversation
 from tests.office.support import STAFF, STAFF_ID, office_client, sign_in, submit_idea
@@ -143,6 +143,7 @@ async def test_claim_in_the_office_tells_the_member_and_changes_the_staff_cards(
             .all()
         )
     assert lead.status == "claimed" and lead.assignee == "Sven Berger"
+    assert lead.assignee_id == f"telegram:{STAFF_ID}"  # the same id a chat button stores
     member_notes = [row for row in outbox if row[0] == "member"]
     assert [kind for _, kind, _ in member_notes] == ["lead_claimed"]
     edits = sorted(target for target, kind, _ in outbox if kind == "lead_card")
@@ -236,13 +237,14 @@ async def test_the_csv_is_the_filtered_list_and_formula_safe(app: App) -> None:
         ("Photon GmbH", "Photon GmbH"),
         ("a=b", "a=b"),
         ("", ""),
-        (None, ""),
+        (None, None),
+        (-3, -3),  # a number is no formula
     ],
 )
 def test_formula_safe_quotes_only_what_a_spreadsheet_would_calculate(
-    cell: str | None, safe: str
+    cell: str | int | None, safe: str | int | None
 ) -> None:
-    assert formula_safe(cell) == safe
+    assert safe_cell(cell) == safe
 
 
 async def test_the_pages_follow_the_language_switch(app: App) -> None:

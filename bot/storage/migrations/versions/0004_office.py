@@ -1,7 +1,7 @@
 """office web app: sign-in links, sessions, audit log, lead notes
 
-Revision ID: 0003_office
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_office"
-down_revision: str | Sequence[str] | None = "0002"
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

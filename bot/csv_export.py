@@ -10,6 +10,7 @@ for CSV injection).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -28,3 +29,10 @@ def write_csv(stream: TextIO, fieldnames: Sequence[str], rows: Iterable[Mapping[
     writer = csv.DictWriter(stream, fieldnames=list(fieldnames))
     writer.writeheader()
     writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
+
+
+def csv_text(fieldnames: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """The same as text, for a download: ``rows`` are sequences in ``fieldnames``' order."""
+    buffer = io.StringIO()
+    write_csv(buffer, fieldnames, (dict(zip(fieldnames, row, strict=True)) for row in rows))
+    return buffer.getvalue()
