@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge.entries import Entry, EntryText
 from knowledge.synonyms import Synonyms, default_synonyms
-from knowledge.text import Analyzer, fold, words
+from knowledge.text import Analyzer, clip, fold, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -175,6 +175,7 @@ class Matcher:
 
     def rank(self, question: str) -> Ranking:
         """The best entries and the evidence for them, before any threshold is applied."""
+        question = clip(question)
         groups = self.analyzer.groups(question, correct=True)
         terms = list(dict.fromkeys(term for group in groups for term in group))
         known = [term for term in terms if term in self._idf]

@@ -54,6 +54,15 @@ CACHED_WORDS = 16_384
 """Words each of the analyzer's caches remembers. Members' words repeat, so the fuzzy
 matching runs once per word; the bound keeps a flood of made-up words from growing a
 worker's memory without end."""
+LONGEST_WORD = 40
+"""Longer "words" are no words a member types (the longest German compounds of the base have
+about 35 letters): they are stemmed once, never split, corrected or cached. Splitting stems
+every cut, so one 4,000-letter word cost seconds of CPU (issue #24). With this bound each
+cache holds at most ``CACHED_WORDS`` keys of at most this many characters."""
+
+LONGEST_QUESTION = 500
+"""Characters of a message the matcher reads: a question longer than this has said what it
+is about by then, and the rest would only cost time (issue #24)."""
 
 _german = Stemmer.Stemmer("german")
 _english = Stemmer.Stemmer("english")
@@ -67,6 +76,14 @@ def fold(text: str) -> str:
     return " ".join(WORD.findall(text))
 
 
+def clip(question: str) -> str:
+    """The first ``LONGEST_QUESTION`` characters of a question, not ending inside a word."""
+    if len(question) <= LONGEST_QUESTION:
+        return question
+    cut = question[: LONGEST_QUESTION + 1]
+    return cut.rsplit(maxsplit=1)[0] if " " in cut.strip() else cut[:LONGEST_QUESTION]
+
+
 def words(text: str) -> list[str]:
     """The content words of a text, lower-cased, without stop words."""
     text = text.lower().replace("ß", "ss")
@@ -75,12 +92,19 @@ def words(text: str) -> list[str]:
     return [w for w in WORD.findall(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
 
 
-@lru_cache(maxsize=65536)
 def stems(word: str) -> tuple[str, ...]:
-    """The German and the English stem (one when they agree), umlauts folded."""
+    """The German and the English stem (one when they agree), umlauts folded; cached for
+    words of at most ``LONGEST_WORD`` characters only, so the cache's size has a bound."""
+    return _cached_stems(word) if len(word) <= LONGEST_WORD else _stems(word)
+
+
+def _stems(word: str) -> tuple[str, ...]:
     german = _german.stemWord(word).translate(UMLAUTS)
     english = _english.stemWord(word).translate(UMLAUTS)
     return (german,) if german == english else (german, english)
+
+
+_cached_stems = lru_cache(maxsize=65536)(_stems)
 
 
 def _spelling(word: str) -> str:
@@ -167,7 +191,7 @@ class Analyzer:
         """A German compound's known parts ("reisekostenzuschuss" → reisekosten, zuschuss);
         failing that, its known last part, which names what the compound is
         ("öffnungszeiten" → zeiten)."""
-        if len(word) < 2 * MIN_PART:
+        if not 2 * MIN_PART <= len(word) <= LONGEST_WORD:
             return ()
         return self._parts(word)
 
@@ -247,5 +271,6 @@ class Analyzer:
 
 
 def _may_be_misspelt(word: str) -> bool:
-    """Short words and numbers are too close to others for fuzzy matching to mean much."""
-    return len(word) >= MIN_FUZZY and not word.isdigit()
+    """Short words and numbers are too close to others for fuzzy matching to mean much;
+    words over ``LONGEST_WORD`` are no typos of a word of the base."""
+    return MIN_FUZZY <= len(word) <= LONGEST_WORD and not word.isdigit()
