@@ -43,7 +43,9 @@ async def build_app(
         await database.upgrade()
     templates = Templates(office=settings.office)
     services = Services(settings, templates, database, clock=clock, forms=FormEngine())
-    services.knowledge = KnowledgeBase(settings.knowledge_dir / "entries")
+    services.knowledge = KnowledgeBase(
+        settings.knowledge_dir / "entries", vectors=settings.data_dir / "knowledge-vectors.npz"
+    )
     handlers = [OfficeSignIn(), *build_handlers(services)]  # /office: the web app's sign-in
     services.router = Router(handlers)
     assistant = Assistant(services, handlers)

@@ -47,12 +47,7 @@ class Commands:
         return [turn.reply("start", choices=choices, running=running is not None)]
 
     def _menu(self, turn: Turn) -> list[Choice]:
-        router = turn.services.router
-        entries = [turn.choice("menu_ask", "menu:ask")]
-        entries += router.menu(turn) if router else []
-        other = next(language for language in LANGUAGES if language != turn.language)
-        entries.append(turn.choice("menu_language", f"lang:{other}"))
-        return entries
+        return menu(turn)
 
     def _language(self, turn: Turn, wanted: str) -> list[Reply]:
         if wanted not in LANGUAGES:
@@ -70,3 +65,14 @@ class Commands:
         if forms and forms.active(turn):
             return await forms.cancel(turn)
         return [turn.reply("nothing_to_cancel")]
+
+
+def menu(turn: Turn) -> list[Choice]:
+    """The /start menu: ask, every capability's entry, the other language; the FAQ's reply
+    to an off-topic question shows it too."""
+    router = turn.services.router
+    entries = [turn.choice("menu_ask", "menu:ask")]
+    entries += router.menu(turn) if router else []
+    other = next(language for language in LANGUAGES if language != turn.language)
+    entries.append(turn.choice("menu_language", f"lang:{other}"))
+    return entries

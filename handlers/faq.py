@@ -1,4 +1,6 @@
-"""Questions answered from the knowledge base: answer, clarify or an honest fallback.
+"""Questions answered from the knowledge base: answer, clarify, an honest fallback (with the
+offer to forward the question to the office) or, for a question outside the cluster's
+topics, what the assistant helps with and the menu (the office could not help either).
 
 Every question is logged (language, decision, entry, score) so staff see what was asked
 and not answered (``optobot kb gaps``). Actions: ``faq:<id>`` shows an entry,
@@ -14,6 +16,7 @@ from bot.leads import create_lead
 from bot.messages import Choice, Reply, plain_number
 from bot.storage import QuestionLog
 from bot.turn import Services, Turn
+from handlers.commands import menu
 from knowledge.base import KnowledgeBase
 from knowledge.entries import Entry
 from knowledge.matcher import Match
@@ -64,6 +67,8 @@ class Faq:
             ]
             choices.append(turn.choice("faq/button_forward", f"fwd:{log_id}"))
             return [turn.reply("faq/clarify", choices=choices)]
+        if match.decision == "off_topic":
+            return [turn.reply("faq/off_topic", choices=menu(turn))]
         return [_fallback(turn, log_id)]
 
     async def answer_in_form(self, turn: Turn) -> list[Reply] | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from knowledge.entries import Entry, load_entries
 from knowledge.matcher import Match, Matcher
 from knowledge.problems import Problem
+from knowledge.semantic import OFF_TOPIC, SHIPPED, E5Encoder, VectorCache, load_off_topic
 from knowledge.synonyms import Synonyms, load_synonyms
 
 log = logging.getLogger(__name__)
@@ -25,12 +26,16 @@ class Snapshot:
 
 
 class KnowledgeBase:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, vectors: Path | None = None) -> None:
+        """``vectors``: the data directory's cache of the entries' vectors (written when an
+        entry's text has no vector yet); the shipped one beside the entries is read too."""
         self.directory = directory
+        self.vectors = vectors_cache(directory, vectors)
         loaded = load_entries(directory)
         synonyms = load_synonyms(self.synonyms_file)
-        self._report(loaded.problems + synonyms.problems)
-        self.current = _snapshot(loaded.entries, synonyms.synonyms)
+        elsewhere, problems = load_off_topic(directory.parent / OFF_TOPIC)
+        self._report(loaded.problems + synonyms.problems + tuple(problems))
+        self.current = _snapshot(loaded.entries, synonyms.synonyms, self.vectors, elsewhere)
 
     @property
     def synonyms_file(self) -> Path:
@@ -51,12 +56,13 @@ class KnowledgeBase:
         """Load the files again; on any problem keep serving what we have and say why."""
         loaded = load_entries(self.directory)
         synonyms = load_synonyms(self.synonyms_file)
-        problems = loaded.problems + synonyms.problems
+        elsewhere, off_topic_problems = load_off_topic(self.directory.parent / OFF_TOPIC)
+        problems = loaded.problems + synonyms.problems + tuple(off_topic_problems)
         if problems:
             self._report(problems)
             log.error("knowledge base not reloaded: %d problem(s)", len(problems))
             return list(problems)
-        self.current = _snapshot(loaded.entries, synonyms.synonyms)
+        self.current = _snapshot(loaded.entries, synonyms.synonyms, self.vectors, elsewhere)
         log.info("knowledge base reloaded: %d entries", len(loaded.entries))
         return []
 
@@ -66,5 +72,13 @@ class KnowledgeBase:
             log.error("knowledge base: %s", problem)
 
 
-def _snapshot(entries: tuple[Entry, ...], synonyms: Synonyms) -> Snapshot:
-    return Snapshot({entry.id: entry for entry in entries}, Matcher(entries, synonyms=synonyms))
+def vectors_cache(directory: Path, writable: Path | None = None) -> VectorCache:
+    """The encoder with the vectors shipped beside ``directory`` and those in ``writable``."""
+    return VectorCache(E5Encoder(), shipped=directory.parent / SHIPPED, writable=writable)
+
+
+def _snapshot(
+    entries: tuple[Entry, ...], synonyms: Synonyms, vectors: VectorCache, elsewhere: list[str]
+) -> Snapshot:
+    matcher = Matcher(entries, synonyms=synonyms, vectors=vectors, off_topic=elsewhere)
+    return Snapshot({entry.id: entry for entry in entries}, matcher)

@@ -20,7 +20,9 @@ import yaml
 
 from knowledge.entries import Entry
 from knowledge.matcher import FULL_COVERAGE, MAX_CANDIDATES, Match, Matcher, Ranking, Thresholds
+from knowledge.problems import Problem
 from knowledge.synonyms import Synonyms
+from knowledge.text import fold
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def figures(results: Sequence[tuple[Case, Match]]) -> dict[str, float | int]:
     correct = sum(m.decision == "answer" and m.id == c.expected for c, m in inside)
     offered = sum(_offers(m, c.expected) for c, m in inside)
     wrong = sum(m.decision == "answer" and m.id != c.expected for c, m in inside)
-    fallback = sum(m.decision == "fallback" for m in outside)
+    fallback = sum(m.decision in ("fallback", "off_topic") for m in outside)
+    answered = sum(m.decision == "answer" for m in outside)
     return {
         "in_scope": len(inside),
         "out_of_scope": len(outside),
@@ -55,6 +58,7 @@ def figures(results: Sequence[tuple[Case, Match]]) -> dict[str, float | int]:
         "correct_in_candidates": share(offered, len(inside)),
         "wrong_answer": share(wrong, len(inside)),
         "out_of_scope_fallback": share(fallback, len(outside)),
+        "out_of_scope_answered": share(answered, len(outside)),
     }
 
 
@@ -81,7 +85,7 @@ def evaluate(matcher: Matcher, cases: Sequence[Case]) -> dict[str, Any]:
     report["misses"] = [
         {"q": c.question, "lang": c.language, "expected": c.expected, **m.as_dict()}
         for c, m in results
-        if not ((c.expected is None and m.decision == "fallback") or
+        if not ((c.expected is None and m.decision in ("fallback", "off_topic")) or
                 (c.expected is not None and m.decision == "answer" and m.id == c.expected))
     ]  # fmt: skip
     return report
@@ -96,71 +100,95 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 GRID = {
-    "answer_coverage": (0.3, 0.4, 0.5, 0.6, 0.7),
-    "answer_margin": (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2),
-    "clarify_coverage": (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
-    "clarify_ratio": (0.0, 0.5, 0.6, 0.7, 0.8, 0.9),
-    "minimum_bm25": (0.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0),
-    "sure_coverage": (0.5, 0.6, 0.7, 0.8, 1.0),
+    "answer_similarity": (0.0, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 0.91),
+    "answer_gap": (-1.0, -0.01, 0.0, 0.005, 0.01, 0.02),
+    "answer_margin": (0.0, 0.04, 0.08, 0.12, 0.16, 0.2, 0.25),
+    "answer_coverage": (0.0, 0.2, 0.3, 0.4, 0.5),
+    "sure_similarity": (0.9, 0.92, 0.94, 0.96, 2.0),
+    "topic_similarity": (0.0, 0.8, 0.82, 0.83, 0.84, 0.85, 0.86),
+    "topic_margin": (1.0, 0.02, 0.01, 0.0, -0.01, -0.02, -0.03),
+    "clarify_similarity": (0.0, 0.84, 0.85, 0.86, 0.87, 0.88, 0.9, 2.0),
+    "clarify_coverage": (0.0, 0.2, 0.3, 0.4, 0.5),
+    "clarify_ratio": (0.0, 0.5, 0.7, 0.8, 0.9),
+    "minimum_bm25": (0.0, 1.5, 2.0, 3.0, 4.0),
+    "sure_coverage": (0.5, 0.6, 0.8, 1.0),
 }
+"""Where each limit may lie. The five that decide whether to answer are searched together,
+then every limit in turn, and again until nothing improves (a full product would be 10^9
+points)."""
+JOINT = ("answer_similarity", "answer_gap", "answer_margin", "answer_coverage", "sure_similarity")
 
 
 TARGETS = {
     "answered_correct": 0.90,
-    "correct_in_candidates": 0.97,
+    "correct_in_candidates": 0.96,
     "wrong_answer": 0.03,
-    "out_of_scope_fallback": 0.85,
+    "out_of_scope_answered": 0.03,
 }
-"""The issue's targets; wrong answers are a ceiling, the others floors."""
+"""The issue's targets (#25); wrong and out-of-scope answers are ceilings, the others floors."""
+CEILINGS = ("wrong_answer", "out_of_scope_answered")
 
 
-def shortfall(result: dict[str, float | int]) -> float:
-    """How far the figures fall short of the targets, summed (0 when all are met)."""
+def shortfall(result: dict[str, float | int], ceilings: float = 1.0) -> float:
+    """How far the figures fall short of the targets, summed (0 when all are met); a ceiling
+    passed (wrong or out-of-scope answers) counts ``ceilings`` times."""
     return sum(
-        max(0.0, float(result[name]) - limit)
-        if name == "wrong_answer"
+        ceilings * max(0.0, float(result[name]) - limit)
+        if name in CEILINGS
         else max(0.0, limit - float(result[name]))
         for name, limit in TARGETS.items()
     )
 
 
 def objective(result: dict[str, float | int]) -> float:
-    """Correct answers, offered choices and fallbacks count; missing a target costs thrice."""
+    """Correct answers and offered choices count, wrong and out-of-scope answers cost, an
+    out-of-scope question offered choices costs half; missing a target costs thrice, passing
+    a ceiling ten times: a wrong answer misleads, a clarification only costs a tap."""
+    offered_outside = 1 - float(result["out_of_scope_fallback"])
     return (
         float(result["answered_correct"])
         + float(result["correct_in_candidates"])
-        + float(result["out_of_scope_fallback"])
         - float(result["wrong_answer"])
-        - 3 * shortfall(result)
+        - float(result["out_of_scope_answered"])
+        - 0.5 * (offered_outside - float(result["out_of_scope_answered"]))
+        - 3 * shortfall(result, ceilings=10 / 3)
     )
 
 
 def calibrate(
     ranked: Sequence[tuple[Case, Matcher, Ranking]],
 ) -> tuple[Thresholds, dict[str, Any]]:
-    """The grid point that scores best; each question is ranked once, and the decisions of
-    all questions are taken at once per grid point (``Outcomes``), so a finer grid is cheap."""
+    """The best limits found; each question is ranked once, and the decisions of all
+    questions are taken at once per point (``Outcomes``), so many points are cheap."""
     outcomes = Outcomes([(case, ranking) for case, _, ranking in ranked])
-    best: tuple[float, Thresholds] | None = None
-    for values in itertools.product(*GRID.values()):
-        limits = Thresholds(**dict(zip(GRID, values, strict=True)))
-        if limits.clarify_coverage > limits.answer_coverage:
-            continue
-        score = objective(outcomes.figures(limits))
-        if best is None or score > best[0]:
-            best = (score, limits)
-    assert best is not None
-    limits = best[1]
+
+    def score(limits: Thresholds) -> float:
+        return objective(outcomes.figures(limits))
+
+    best, top = Thresholds(), score(Thresholds())
+    for _ in range(3):  # the answer limits together, then each limit alone, until stable
+        start = top
+        for values in itertools.product(*(GRID[name] for name in JOINT)):
+            point = replace(best, **dict(zip(JOINT, values, strict=True)))
+            if (value := score(point)) > top:
+                best, top = point, value
+        for name, values in GRID.items():
+            for value in values:
+                point = replace(best, **{name: value})
+                if (result := score(point)) > top:
+                    best, top = point, result
+        if top <= start:
+            break
     results = []
     for case, matcher, ranking in ranked:
-        matcher.thresholds = limits
+        matcher.thresholds = best
         results.append((case, matcher.decide(ranking)))
-    return limits, figures(results)
+    return best, figures(results)
 
 
 class Outcomes:
     """``Matcher.decide`` and ``figures`` for many questions at once, as numpy arrays: the
-    same rules (a test holds them equal), 50 times faster over the calibration grid."""
+    same rules (a test holds them equal), many times faster over the calibration grid."""
 
     def __init__(self, ranked: Sequence[tuple[Case, Ranking]]) -> None:
         rows = []
@@ -181,27 +209,45 @@ class Outcomes:
                     ranking.coverage,
                     ranking.entry_top,
                     ranking.words >= 2 or ranking.distinct,
+                    ranking.semantic,
+                    ranking.similarity,
+                    ranking.best_similarity,
+                    ranking.similarity_gap,
+                    ranking.elsewhere,
                 )
             )
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 9
-        (inside, ranked_any, exact, position, ratio, margin, coverage, top, enough) = (
-            np.array(column) for column in columns
-        )
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 14
+        arrays = [np.array(column) for column in columns]
+        (inside, ranked_any, exact, self.position, self.ratio, self.margin, self.coverage,
+         self.entry_top, enough, semantic, self.similarity, self.best_similarity,
+         self.gap, self.elsewhere) = arrays  # fmt: skip
         self.inside, self.exact = inside.astype(bool), exact.astype(bool)
         self.ranked = ranked_any.astype(bool) & ~self.exact
-        self.position, self.ratio, self.margin = position, ratio, margin
-        self.coverage, self.entry_top, self.enough = coverage, top, enough.astype(bool)
+        self.enough, self.semantic = enough.astype(bool), semantic.astype(bool)
 
     def figures(self, limits: Thresholds) -> dict[str, float | int]:
         """What ``figures`` would say of the decisions under ``limits``."""
+        off_topic = self.semantic & (
+            (self.best_similarity < limits.topic_similarity)
+            | (self.elsewhere - self.best_similarity > limits.topic_margin)
+        )
         complete = (self.coverage >= min(FULL_COVERAGE, limits.sure_coverage)) & self.enough
         weak = (self.entry_top < limits.minimum_bm25) & ~complete
-        fallback = self.ranked & (weak | (self.coverage < limits.clarify_coverage))
-        confident = (self.coverage >= limits.answer_coverage) & (
-            self.margin >= limits.answer_margin
+        lexical = ~weak & (self.coverage >= limits.clarify_coverage)
+        similar = self.semantic & (self.similarity >= limits.clarify_similarity)
+        considered = self.ranked & ~off_topic & (lexical | similar)
+        margin = self.margin >= limits.answer_margin
+        covered = self.coverage >= limits.answer_coverage
+        sure_semantic = (
+            margin
+            & self.enough
+            & (self.similarity >= limits.answer_similarity)
+            & (self.gap >= limits.answer_gap)
+            & (covered | (self.similarity >= limits.sure_similarity))
         )
-        answer = self.exact | (self.ranked & ~fallback & confident)
-        clarify = self.ranked & ~fallback & ~confident
+        sure = np.where(self.semantic, sure_semantic, margin & covered)
+        answer = self.exact | (considered & sure)
+        clarify = considered & ~sure
         chosen = self.position == 0
         among = (self.position >= 0) & ((self.position < 2) | (self.ratio >= limits.clarify_ratio))
         inside, outside = self.inside, ~self.inside
@@ -215,6 +261,7 @@ class Outcomes:
             ),
             "wrong_answer": _share(inside & answer & ~chosen, count),
             "out_of_scope_fallback": _share(outside & ~answer & ~clarify, others),
+            "out_of_scope_answered": _share(outside & answer, others),
         }
 
 
@@ -244,14 +291,14 @@ def held_out_examples(
 ) -> Iterable[tuple[list[Entry], list[Case]]]:
     """Entries with every ``folds``-th example question removed, and those questions as cases:
     calibration data that is not the evaluation set."""
-    for fold in range(folds):
+    for part in range(folds):
         kept, cases = [], []
         for entry in entries:
             texts = {}
             for lang, text in entry.texts.items():
                 questions = list(text.questions)
-                cases += [Case(q, lang, entry.id) for q in questions[fold::folds]]
-                del questions[fold::folds]
+                cases += [Case(q, lang, entry.id) for q in questions[part::folds]]
+                del questions[part::folds]
                 texts[lang] = replace(text, questions=tuple(questions))
             kept.append(replace(entry, texts=texts))
         yield kept, cases
@@ -263,10 +310,41 @@ def cross_validate(
     """Figures of thresholds calibrated without the very questions they are judged on:
     every ``folds``-th question held out in turn, pooled; what to expect on new questions."""
     results = []
-    for fold in range(folds):
-        train = [item for i, item in enumerate(ranked) if i % folds != fold]
+    for part in range(folds):
+        train = [item for i, item in enumerate(ranked) if i % folds != part]
         limits, _ = calibrate(train)
-        for case, matcher, ranking in ranked[fold::folds]:
+        for case, matcher, ranking in ranked[part::folds]:
             matcher.thresholds = limits
             results.append((case, matcher.decide(ranking)))
     return figures(results)
+
+
+def copied_questions(
+    entries: Sequence[Entry], path: Path, off_topic: Sequence[str] = ()
+) -> list[Problem]:
+    """Evaluation questions that are (after folding) an entry's title or example question,
+    or an off-topic example: such a question measures memory, not how the assistant does on
+    new questions."""
+    examples = {fold(q): "the off-topic examples" for q in off_topic}
+    examples.update(
+        (fold(q), entry.id)
+        for entry in entries
+        for text in entry.texts.values()
+        for q in (text.title, *text.questions)
+    )
+    lines = path.read_text(encoding="utf-8").splitlines()
+    problems = []
+    for case in read_cases(path):
+        owner = examples.get(fold(case.question))
+        if owner is None:
+            continue
+        line = next((n for n, text in enumerate(lines, 1) if case.question in text), None)
+        problems.append(
+            Problem(
+                str(path),
+                line,
+                f"evaluation question {case.question!r} is an example question of {owner}; "
+                "keep evaluation questions out of the entries (or out of the set)",
+            )
+        )
+    return problems

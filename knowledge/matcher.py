@@ -24,12 +24,13 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.entries import Entry, EntryText
+from knowledge.semantic import SemanticIndex, VectorCache
 from knowledge.synonyms import Synonyms, default_synonyms
 from knowledge.text import Analyzer, clip, fold, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
-Decision = Literal["answer", "clarify", "fallback"]
+Decision = Literal["answer", "clarify", "fallback", "off_topic"]
 MAX_CANDIDATES = 3
 FULL_COVERAGE = 0.999
 """Every word of a short question of two or more words is in the entry: too little BM25
@@ -51,21 +52,41 @@ COVERAGE_WEIGHT = 1.5
 in the decision: BM25 alone lets one frequent word outweigh the rare word that matters."""
 RERANK = 10
 """Only the best entries by BM25 are compared word for word (keeps 10,000 entries fast)."""
+SEMANTIC_WEIGHT = 0.5
+"""How much the encoder's opinion counts beside the lexical score (each scaled to 0..1)."""
+SEMANTIC_SPAN = 0.1
+"""An entry this much less similar than the most similar one gets no semantic credit:
+e5's similarities of related sentences lie close together (0.8-0.95)."""
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Where the decisions change: ``optobot kb calibrate --labelled`` on the evaluation set
-    (5-fold cross-validated figures in knowledge/README.md)."""
+    """Where the decisions change: ``optobot kb calibrate --labelled`` on the blind
+    development set (tests/knowledge/dev_set.yaml), never on the test set; figures in
+    knowledge/README.md."""
 
-    answer_coverage: float = 0.3
-    answer_margin: float = 0.1
-    clarify_coverage: float = 0.3
+    answer_coverage: float = 0.2
+    answer_margin: float = 0.08
+    clarify_coverage: float = 0.0
     clarify_ratio: float = 0.0
-    minimum_bm25: float = 3.0
-    sure_coverage: float = 0.6
+    minimum_bm25: float = 4.0
+    sure_coverage: float = 1.0
     """Covering this much of a question of two or more words is enough evidence even with
     little BM25 mass (a short question against a long entry: "prioritätsjahr wie lange")."""
+    answer_similarity: float = 0.0
+    """The best entry's closest text must be at least this similar to answer."""
+    clarify_similarity: float = 0.88
+    """Below this similarity, weak lexical evidence is no reason to offer choices."""
+    answer_gap: float = -1.0
+    """How much more similar than any other entry the best must be to answer."""
+    sure_similarity: float = 0.92
+    """A similarity that answers even when the question's words are not the entry's."""
+    topic_margin: float = -0.02
+    """A question this much more similar to an off-topic example than to every entry is
+    outside the cluster's topics."""
+    topic_similarity: float = 0.0
+    """Below this similarity to every entry, with little lexical evidence, a question is
+    outside the cluster's topics: no offer to forward it (the office cannot help either)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,16 @@ class Ranking:
     """How many content words the question has."""
     distinct: bool = False
     """Its one content word is the subject of few entries ("Eurostars", not "Japan")."""
+    semantic: bool = False
+    """The encoder was asked; without it the similarity limits do not apply."""
+    similarity: float = 0.0
+    """The encoder's similarity of the best candidate's closest text."""
+    best_similarity: float = 1.0
+    """The highest similarity of any entry (the question's distance from every topic)."""
+    similarity_gap: float = 1.0
+    """How much more similar the best candidate is than the most similar other entry."""
+    elsewhere: float = 0.0
+    """The similarity of the closest off-topic example question (knowledge/off_topic.yaml)."""
 
 
 @dataclass
@@ -117,9 +148,18 @@ class Matcher:
         entries: Sequence[Entry],
         thresholds: Thresholds | None = None,
         synonyms: Synonyms | None = None,
+        vectors: VectorCache | None = None,
+        off_topic: Sequence[str] = (),
     ) -> None:
+        """``vectors``: the encoder and its cache, for the semantic signal (without it the
+        matcher is lexical only); ``off_topic``: questions outside the cluster's topics
+        (knowledge/off_topic.yaml), which a question may resemble more than any entry."""
         self.thresholds = thresholds or Thresholds()
         self.ids = [entry.id for entry in entries]
+        self.semantic = self.elsewhere = None
+        if vectors is not None:
+            self.semantic = SemanticIndex([_sentences(entry) for entry in entries], vectors)
+            self.elsewhere = SemanticIndex([off_topic], vectors) if off_topic else None
         texts = [(_core_text(entry), _answer_text(entry)) for entry in entries]
         groups = (synonyms if synonyms is not None else default_synonyms()).groups
         vocabulary = (w for pair in texts for text in pair for w in words(text))
@@ -182,28 +222,48 @@ class Matcher:
         exact = self._exact.get(fold(question))
         if exact is not None and not known:  # only stop words, e.g. "what can you do"
             return Ranking((Candidate(self.ids[exact], 1.0),), 1.0, 0.0, exact=True)
-        if not self.documents or not known:
+        if not self.documents or not groups:  # nothing but stop words and punctuation
             return Ranking(())
-        scores, entry_top = self.scores(known)
+        if not (known or self.semantic):
+            return Ranking(())
+        scores, entry_top = self.scores(known) if known else (np.zeros(len(self.ids)), 0.0)
         scores += TITLE_WEIGHT * self.title_share(groups)
         phrase = fold(question)
         for i in np.argpartition(-scores, min(RERANK, len(scores) - 1))[:RERANK]:
-            if scores[i] > 0:
+            if scores[i] > 0 and known:
                 scores[i] += COVERAGE_WEIGHT * self.coverage(groups, self.documents[i])
                 similar = process.extractOne(
                     phrase, self._phrases[i], scorer=fuzz.token_set_ratio, processor=None
                 )
                 scores[i] += FUZZY_WEIGHT * similar[1] / 100 if similar else 0.0
+        similarities = None
+        if self.semantic is not None:
+            similarities = self.semantic.similarities(question)
+            scores = scores / (scores.max() or 1.0) + SEMANTIC_WEIGHT * np.clip(
+                1 - (similarities.max() - similarities) / SEMANTIC_SPAN, 0.0, None
+            )
         if exact is not None:
             scores[exact] = scores.max() + 1.0
         order = np.argsort(-scores)[: MAX_CANDIDATES + 1]
         ranked = tuple(Candidate(self.ids[i], float(scores[i])) for i in order if scores[i] > 0)
         if not ranked:
-            return Ranking(())
+            return Ranking((), semantic=similarities is not None, best_similarity=0.0)
         coverage = self.coverage(groups, self.documents[order[0]])
         distinct = len(groups) == 1 and all(
             0 < self._subjects.get(term, 0) <= DISTINCT for term in groups[0] if term in self._idf
         )
+        semantic = {}
+        if similarities is not None:
+            best = int(order[0])
+            others = np.delete(similarities, best)
+            closest = self.elsewhere.similarities(question) if self.elsewhere else [0.0]
+            semantic = {
+                "semantic": True,
+                "elsewhere": float(closest[0]),
+                "similarity": float(similarities[best]),
+                "best_similarity": float(similarities.max()),
+                "similarity_gap": float(similarities[best] - (others.max() if len(others) else 0)),
+            }
         return Ranking(
             ranked,
             coverage,
@@ -211,25 +271,49 @@ class Matcher:
             exact=exact is not None,
             words=len(groups),
             distinct=distinct,
+            **semantic,
         )
 
     def decide(self, ranking: Ranking) -> Match:
+        """Answer when the best entry is clearly best by both signals; offer the close ones
+        when two are truly close; otherwise offer to forward an in-topic question, and
+        answer an off-topic one with what the assistant is for."""
         limits = self.thresholds
         ranked, coverage = ranking.candidates, ranking.coverage
+        off_topic = ranking.semantic and (
+            ranking.best_similarity < limits.topic_similarity
+            or ranking.elsewhere - ranking.best_similarity > limits.topic_margin
+        )
         if not ranked:
-            return Match("fallback", None, 0.0)
+            return Match("off_topic" if off_topic else "fallback", None, 0.0)
         best = ranked[0]
         if ranking.exact:
             return Match("answer", best.id, 1.0, ranked[:MAX_CANDIDATES], 1.0)
+        shown = ranked[:MAX_CANDIDATES]
+        if off_topic:
+            return Match("off_topic", None, coverage, shown, coverage)
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = (best.score - runner_up) / best.score
-        shown = ranked[:MAX_CANDIDATES]
         enough = ranking.words >= 2 or ranking.distinct
         complete = coverage >= min(FULL_COVERAGE, limits.sure_coverage) and enough
         weak = ranking.entry_top < limits.minimum_bm25 and not complete
-        if weak or coverage < limits.clarify_coverage:
+        lexical = not weak and coverage >= limits.clarify_coverage
+        similar = ranking.semantic and ranking.similarity >= limits.clarify_similarity
+        if not (lexical or similar):
             return Match("fallback", None, coverage, shown, coverage)
-        if coverage >= limits.answer_coverage and margin >= limits.answer_margin:
+        sure = margin >= limits.answer_margin and coverage >= limits.answer_coverage
+        if ranking.semantic:
+            sure = (
+                enough  # one common word ("japan") names no entry, however similar
+                and margin >= limits.answer_margin
+                and ranking.similarity >= limits.answer_similarity
+                and ranking.similarity_gap >= limits.answer_gap
+                and (
+                    coverage >= limits.answer_coverage
+                    or ranking.similarity >= limits.sure_similarity
+                )
+            )
+        if sure:
             return Match("answer", best.id, coverage, shown, coverage)
         close = [c for c in shown if c.score >= best.score * limits.clarify_ratio]
         return Match("clarify", best.id, coverage, shown[: max(2, len(close))], coverage)
@@ -292,6 +376,11 @@ def _core_text(entry: Entry) -> str:
     for text in entry.texts.values():
         parts += [text.title, text.title, *text.questions, *text.keywords]
     return "\n".join(parts)
+
+
+def _sentences(entry: Entry) -> list[str]:
+    """What the encoder compares a question with: the entry's titles and questions."""
+    return [q for text in entry.texts.values() for q in (text.title, *text.questions)]
 
 
 def _subject(text: EntryText) -> str:

