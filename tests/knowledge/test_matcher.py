@@ -154,3 +154,10 @@ def test_a_rare_spelling_also_reads_as_the_usual_one(matcher: Matcher) -> None:
     reaches every entry that spells "training" right."""
     terms = {term for group in matcher.analyzer.groups("trainig", correct=True) for term in group}
     assert "~training" in terms
+
+
+def test_24_a_long_message_is_matched_on_its_first_500_characters(matcher: Matcher) -> None:
+    """Issue #24: what follows the first 500 characters costs no time and changes nothing."""
+    head = "Wir möchten mit einer Firma in Japan ein ZIM Projekt beantragen. " * 9
+    ranked = matcher.rank(head[:499] + " nemawashi" * 300)
+    assert ranked == matcher.rank(head[:499])
