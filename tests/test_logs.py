@@ -34,7 +34,9 @@ async def test_a_conversation_logs_no_member_text_at_info(app, caplog) -> None: 
 
     chat = Conversation(app.assistant, locale="en")
     with caplog.at_level(logging.INFO):
-        await chat.say("how do I bake sourdough zebrabread, ask anke.meier@example.org")
+        await chat.say(
+            "what is the minimum wage for zebrabread bakers in Canada, ask anke.meier@example.org"
+        )
         await chat.press("fwd:")
         await chat.say("/idea")
         await chat.say("Zebrabread welding with ultrashort pulses")

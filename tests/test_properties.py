@@ -53,7 +53,7 @@ async def other_members_world(app: App) -> tuple[Conversation, list[str]]:
         seen.extend(choice.action for choice in b.choices)
 
     await step(lambda: b.say("what is ZIM?"))
-    await step(lambda: b.say("how do I bake sourdough bread"))
+    await step(lambda: b.say("what is the minimum wage in Canada"))  # fallback: forward
     await step(lambda: b.press("fwd:"))
     await step(lambda: b.say("/trainings"))
     await step(lambda: b.press("tr:show:"))
