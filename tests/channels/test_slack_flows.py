@@ -247,3 +247,16 @@ async def test_faq_answer_in_the_dm_with_feedback_buttons(slack: Workspace) -> N
     [thanks] = await slack.fake.wait_for("chat.postEphemeral")
     await slack.channel.idle()
     assert thanks.params["user"] == MEMBER and thanks.params["channel"] == DM
+
+
+async def test_25_an_off_topic_question_gets_the_menu_not_a_forward_offer(
+    slack: Workspace,
+) -> None:
+    """Issue #25: the same off_topic decision as the console and Telegram."""
+    [reply] = await slack.dm("what is the capital of France")
+    await slack.channel.idle()
+    assert "I help with funding, IP, trainings and cooperations of OptoNet" in text_of(reply)
+    values = [
+        e["value"] for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert "menu:ask" in values and not any(v.startswith("fwd:") for v in values)

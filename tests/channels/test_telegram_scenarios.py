@@ -163,3 +163,19 @@ async def test_faq_answer_with_feedback_buttons(make_app: MakeApp) -> None:
     )
     assert any(action.endswith(":down") for action in actions)
     assert thanks.params["text"] == thanks_text and thanks.params["show_alert"] is True
+
+
+async def test_25_an_off_topic_question_gets_the_menu_not_a_forward_offer(
+    make_app: MakeApp,
+) -> None:
+    """Issue #25: the channel shows the off_topic decision as the console does."""
+    async with telegram_run(make_app, **STAFF) as run:
+        [reply] = await run.say("what is the capital of France")
+    actions = [
+        button["callback_data"]
+        for row in reply.params["reply_markup"]["inline_keyboard"]
+        for button in row
+    ]
+    said = run.app.services.templates.render("en", "faq/off_topic")
+    assert said.split(".")[0] in reply.params["text"]
+    assert "menu:ask" in actions and not any(a.startswith("fwd:") for a in actions)
