@@ -70,9 +70,12 @@ class Turn:
         choices: Sequence[Choice] = (),
         attachment: Attachment | None = None,
         notice: bool = False,
+        edit: bool = False,
         **context: Any,
     ) -> Reply:
-        return Reply(self.render(template, **context), tuple(choices), attachment, notice)
+        """``edit`` replaces the message whose button was pressed (see :class:`Reply`)."""
+        text = self.render(template, **context)
+        return Reply(text, tuple(choices), attachment, notice, edit)
 
     def private_only(self) -> Reply | None:
         """None in a private chat; in a group or channel, a pointer to the private chat.

@@ -56,6 +56,7 @@ class Privacy:
             "questions": settings.question_retention_days,
             "dialogues": settings.dialogue_expiry_days,
             "outbox": settings.outbox_retention_days,
+            "registrations": settings.registration_retention_days,
         }
         knowledge = turn.services.knowledge
         entry = knowledge.get(PRIVACY_ENTRY) if knowledge else None
@@ -99,8 +100,5 @@ class Privacy:
         )
 
     async def _forget(self, turn: Turn) -> list[Reply]:
-        services = turn.services
-        language = turn.language
-        result = await privacy.forget(turn.session, turn.member, services)
-        text = services.templates.render(language, "privacy/forgotten", result=result)
-        return [Reply(text, edit=True)]
+        result = await privacy.forget(turn.session, turn.member, turn.services)
+        return [turn.reply("privacy/forgotten", edit=True, result=result)]

@@ -224,6 +224,8 @@ async def test_forget_can_be_declined(app: App) -> None:
     await chat.say("/forget")
     await chat.press("No, keep it")
     assert "everything stays" in chat.text
+    [kept] = chat.replies
+    assert kept.edit and kept.choices == ()  # the question and its buttons are replaced
     assert await member_of(app, chat.user) is not None
 
 
