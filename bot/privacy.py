@@ -31,7 +31,7 @@ from bot.storage import (
     Registration,
     Training,
 )
-from bot.training_notices import ABOUT, CANCELLED, TrainingNotices, cancelled_uid
+from bot.training_notices import CANCELLED, TrainingNotices, named_registrations
 from bot.turn import Services
 
 PERSONAL_LEAD_FIELDS = ("organisation", "contact_name", "name", "email", "phone")
@@ -174,7 +174,7 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
         ),
     )
     for registration in future:
-        _anonymise_registration(registration)
+        registrations.anonymise(registration)
         cancellation = await registrations.cancel(session, registration.uid, now=now)
         if cancellation is not None:
             result.registrations_cancelled.append(registration.training_id)
@@ -194,7 +194,7 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
     kept = await _all(session, select(Registration).filter_by(member_id=member.id))
     uids = {registration.uid for registration in kept}
     for registration in kept:
-        _anonymise_registration(registration)
+        registrations.anonymise(registration)
         registration.member_id = None
     leads = await _all(session, select(Lead).filter_by(member_id=member.id))
     for lead in leads:
@@ -270,8 +270,7 @@ async def _scrub_notices(session: AsyncSession, notices: TrainingNotices, uids: 
         ),
     )
     for row in rows:
-        named = set(row.payload.get(ABOUT) or ()) | {cancelled_uid(row.key)}
-        if not named & uids or not row.payload:
+        if not named_registrations(row) & uids or not row.payload:
             continue
         if row.status in FINISHED:
             row.payload = {}
@@ -291,10 +290,6 @@ def _without_personal(fields: dict[str, Any]) -> dict[str, Any]:
     if display:
         kept["_display"] = display
     return kept
-
-
-def _anonymise_registration(registration: Registration) -> None:
-    registration.name = registration.organisation = registration.email = None
 
 
 async def _all(session: AsyncSession, query: Any) -> list[Any]:

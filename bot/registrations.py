@@ -23,11 +23,19 @@ UID_DOMAIN = "optonet-jena.de"
 CONSENT_VERSION = "trainings-2026-11"
 ACTIVE = ("confirmed", "waiting")
 Refusal = Literal["unknown", "cancelled", "closed", "deadline", "started", "already"]
+PERSONAL = ("name", "organisation", "email")
+"""The columns that say who registered; what is left (status, member or not) still counts."""
 
 
 def new_uid() -> str:
     """Stable for the registration's life: it is also the calendar event's UID."""
     return f"reg-{uuid.uuid4().hex[:24]}@{UID_DOMAIN}"
+
+
+def anonymise(registration: Registration) -> None:
+    """Without the person's details: for /forget and once the retention period is over."""
+    for column in PERSONAL:
+        setattr(registration, column, None)
 
 
 @dataclass(frozen=True)

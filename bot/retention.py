@@ -7,6 +7,9 @@
   platform's reference stays, so a lead's card can still change), and so are those of
   messages that failed for good or were overtaken (counted from when they were queued:
   a failed row is no reason to keep personal data forever);
+- registrations of trainings that ended more than ``registration_retention_days`` ago
+  lose who registered (as their consent promises) and the outbox messages about them their
+  copies; status and member-or-not stay, for the office's attendance figures;
 - event ids are kept for a week, long past any platform's redelivery.
 """
 
@@ -17,11 +20,22 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, cast, delete, or_, update
+from sqlalchemy import String, and_, cast, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import registrations
 from bot.periodic import every
 from bot.settings import Settings
-from bot.storage import Database, DialogueState, OutboxMessage, ProcessedEvent, QuestionLog
+from bot.storage import (
+    Database,
+    DialogueState,
+    OutboxMessage,
+    ProcessedEvent,
+    QuestionLog,
+    Registration,
+    Training,
+)
+from bot.training_notices import named_registrations
 from bot.turn import Services
 
 log = logging.getLogger(__name__)
@@ -35,12 +49,14 @@ class Cleaned:
     dialogues_removed: int
     event_ids_removed: int
     outbox_emptied: int
+    registrations_anonymised: int
 
 
 async def clean_up(database: Database, settings: Settings, now: datetime) -> Cleaned:
     questions_before = now - timedelta(days=settings.question_retention_days)
     dialogues_before = now - timedelta(days=settings.dialogue_expiry_days)
     sent_before = now - timedelta(days=settings.outbox_retention_days)
+    ended_before = now - timedelta(days=settings.registration_retention_days)
     async with database.transaction() as session:
         questions = await session.execute(
             update(QuestionLog)
@@ -67,11 +83,49 @@ async def clean_up(database: Database, settings: Settings, now: datetime) -> Cle
             )
             .values(payload={})
         )
+        anonymised = await _anonymise_registrations(session, ended_before, now)
     results = (questions, dialogues, events, outbox)
-    cleaned = Cleaned(*(result.rowcount for result in results))  # type: ignore[attr-defined]
+    counts = (result.rowcount for result in results)  # type: ignore[attr-defined]
+    cleaned = Cleaned(*counts, registrations_anonymised=anonymised)
     if any(vars(cleaned).values()):
         log.info("retention: %s", cleaned)
     return cleaned
+
+
+async def _anonymise_registrations(
+    session: AsyncSession, ended_before: datetime, now: datetime
+) -> int:
+    """Registrations of trainings that ended before ``ended_before`` without the person:
+    their details and their member go, and the outbox messages about them are emptied
+    (one still waiting is given up: it is about a training long over)."""
+    identifying = [getattr(Registration, column).is_not(None) for column in registrations.PERSONAL]
+    expired = (
+        await session.scalars(
+            select(Registration)
+            .join(Training, Registration.training_id == Training.id)
+            .where(
+                Training.ends_at < ended_before,
+                or_(Registration.member_id.is_not(None), *identifying),
+            )
+        )
+    ).all()
+    uids = set()
+    for registration in expired:
+        registrations.anonymise(registration)
+        registration.member_id = None
+        registration.updated_at = now
+        uids.add(registration.uid)
+    if not uids:
+        return 0
+    rows = await session.scalars(
+        select(OutboxMessage).where(cast(OutboxMessage.payload, String) != "{}")
+    )
+    for row in rows:
+        if named_registrations(row) & uids:
+            row.payload = {}
+            if row.status == "pending":
+                row.status, row.last_error = "failed", "given up: retention period over"
+    return len(uids)
 
 
 def running(services: Services) -> AbstractAsyncContextManager[None]:

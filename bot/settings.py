@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     question_retention_days: int = Field(default=90, ge=1)
     outbox_retention_days: int = Field(default=30, ge=1)
     """Copies of sent messages are emptied after this; the platform's reference stays."""
+    registration_retention_days: int = Field(default=365, ge=1)
+    """Registrations lose their personal data this long after the training ended, as the
+    registration's consent promises; the attendance figures stay."""
     rate_limit_per_minute: int = Field(default=20, ge=1)
     """Messages (text, stickers, photos, edits) per member and minute."""
     rate_limit_presses_per_minute: int = Field(default=60, ge=1)

@@ -251,6 +251,13 @@ def cancelled_uid(key: str) -> str:
     return key.split(":")[1] if key.count(":") >= 2 else ""
 
 
+def named_registrations(row: OutboxMessage) -> set[str]:
+    """The uids of the registrations a row is about: the one its key names
+    (``<event>:<uid>[:…]``) and those a staff notice lists."""
+    parts = row.key.split(":")
+    return set(row.payload.get(ABOUT) or ()) | set(parts[1:2])
+
+
 def fee_for(training: Training, registration: Registration) -> float:
     return training.fee_member if registration.is_member else training.fee_non_member
 

@@ -33,7 +33,7 @@ SAMPLE_OFFICE = {
     "office": {"email": "office@example.org", "website": "https://example.org"},
     "in_form": "",
 }
-SAMPLE_PERIODS = {"periods": {"questions": 90, "dialogues": 7, "outbox": 30}}
+SAMPLE_PERIODS = {"periods": {"questions": 90, "dialogues": 7, "outbox": 30, "registrations": 365}}
 SAMPLE_CONTEXTS = (SAMPLE_OFFICE, SAMPLE_OFFICE | SAMPLE_PERIODS)
 """An answer is rendered with the office's addresses and whether a form runs (inside one it
 leaves out its invitation to start a dialogue); /privacy adds the retention periods."""

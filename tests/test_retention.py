@@ -5,13 +5,26 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+import time_machine
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.app import App
 from bot.delivery.outbox import enqueue
+from bot.registrations import cancel
 from bot.retention import clean_up
-from bot.storage import DialogueState, OutboxMessage, ProcessedEvent, QuestionLog
+from bot.storage import (
+    DialogueState,
+    OutboxMessage,
+    ProcessedEvent,
+    QuestionLog,
+    Registration,
+    utcnow,
+)
+from bot.training_notices import TrainingNotices
 from tests.conversation import Conversation
+from tests.handlers.test_privacy import add_training, book_for, member_of
 
 PAYLOAD = {"channel": "telegram", "chat_id": "-100", "replies": [{"text": "Anke Meier"}]}
 
@@ -81,3 +94,89 @@ async def test_sent_messages_keep_their_reference_but_not_their_copy(
         "new-sent": (PAYLOAD, "ref-new-sent"),
         "old-failed": (PAYLOAD, "ref-old-failed"),  # still to be looked at, and retried
     }
+
+
+async def test_registrations_lose_the_person_a_year_after_the_training(
+    make_app: Any, database_url: str
+) -> None:
+    """The registration's consent promises deletion one year after the training: on day
+    364 everything stays, on day 366 nobody can be told apart, and the figures remain."""
+    app = await make_app(
+        database_url=database_url,
+        staff_telegram_chat_id=-100200300,
+        outbox_retention_days=3650,  # only the registrations' own period empties here
+    )
+    for user in ("anke", "bernd"):
+        await Conversation(app.assistant, user=user, locale="en").say("/start")
+    anke, bernd = await member_of(app, "anke"), await member_of(app, "bernd")
+    assert anke is not None and bernd is not None
+    training = await add_training(app, seats=1)
+    with time_machine.travel(training.deadline - timedelta(days=20), tick=False):
+        await book_for(app, anke, "Anke", utcnow())
+        await book_for(app, bernd, "Bernd", utcnow())  # waits, then moves up
+        async with app.database.transaction() as session:
+            uid = await session.scalar(select(Registration.uid).filter_by(name="Anke"))
+            assert uid is not None
+            cancellation = await cancel(session, uid, now=utcnow())
+            assert cancellation is not None
+            notices = TrainingNotices(session, app.settings, app.services.templates, utcnow())
+            await notices.after_cancellation(cancellation)  # names Anke and Bernd
+            await enqueue(session, key="other", target="telegram", kind="notice", payload=PAYLOAD)
+
+    async def clean_at(days_after: int) -> int:
+        with time_machine.travel(training.ends_at + timedelta(days=days_after), tick=False):
+            cleaned = await clean_up(app.database, app.settings, utcnow())
+        return cleaned.registrations_anonymised
+
+    async def stored() -> tuple[list[tuple[Any, ...]], dict[str, tuple[str, bool]]]:
+        async with app.database.transaction() as session:
+            booked = await session.execute(
+                select(
+                    Registration.status,
+                    Registration.is_member,
+                    Registration.name,
+                    Registration.organisation,
+                    Registration.email,
+                    Registration.member_id,
+                ).order_by(Registration.position)
+            )
+            outbox = {
+                row.key.split(":")[0]: (row.status, row.payload == {})
+                for row in (await session.execute(select(OutboxMessage))).scalars()
+            }
+        return [tuple(row) for row in booked.all()], outbox
+
+    assert await clean_at(364) == 0
+    kept, outbox = await stored()
+    assert kept == [
+        ("cancelled", True, "Anke", "Anke GmbH", "anke@example.org", anke.id),
+        ("confirmed", True, "Bernd", "Bernd GmbH", "bernd@example.org", bernd.id),
+    ]
+    assert outbox == {
+        "registration-cancelled": ("pending", False),
+        "promoted": ("pending", False),
+        "other": ("pending", False),
+    }
+
+    assert await clean_at(366) == 2
+    anonymous, outbox = await stored()
+    assert anonymous == [
+        ("cancelled", True, None, None, None, None),
+        ("confirmed", True, None, None, None, None),
+    ]
+    assert outbox == {
+        "registration-cancelled": ("failed", True),  # given up: never sent with the names
+        "promoted": ("failed", True),
+        "other": ("pending", False),  # about nobody's registration
+    }
+    assert await clean_at(367) == 0
+
+
+def test_the_registration_period_is_a_year_unless_set_and_at_least_a_day(
+    make_settings: Any,
+) -> None:
+    assert make_settings().registration_retention_days == 365
+    assert make_settings(registration_retention_days=30).registration_retention_days == 30
+    for wrong in (0, -1, "a year"):
+        with pytest.raises(ValidationError, match="registration_retention_days"):
+            make_settings(registration_retention_days=wrong)

@@ -97,10 +97,12 @@ async def book_for(app: App, member: Member, name: str, now: datetime) -> None:
 
 
 async def test_privacy_shows_the_entry_and_the_live_retention_periods(make_app: Any) -> None:
-    app = await make_app(question_retention_days=30)
+    app = await make_app(question_retention_days=30, registration_retention_days=200)
     chat = Conversation(app.assistant, locale="en")
     await chat.say("/privacy")
     assert "after 30 days" in chat.text
+    assert "registrations 200 days after the training" in chat.text
+    assert "copies of all messages" in chat.text  # not only sent ones: failed ones too
     entry = app.services.knowledge.get("assistant-privacy")
     assert entry.text("en").title  # the entry exists; its answer is part of the notice
     assert "/mydata" in chat.text and "/forget" in chat.text
@@ -114,6 +116,8 @@ async def test_issue_27_privacy_neither_points_to_itself_nor_says_anything_twice
     await chat.say("/datenschutz")
     text = chat.text
     assert "nach 45 Tagen anonymisiert" in text and "nach 5 Tagen" in text
+    assert "Trainingsanmeldungen 365 Tage nach dem Training" in text
+    assert "gesendeter und fehlgeschlagener Nachrichten" in text
     assert "/privacy" not in text and "/datenschutz" not in text
     assert text.count("/mydata") == 1 and text.count("/forget") == 1
     assert "Fragetexte" in text and "Fragentexte" not in text
