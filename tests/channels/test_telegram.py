@@ -105,6 +105,17 @@ async def test_a_pressed_button_is_answered_and_its_keyboard_removed(make_app: M
     assert len(texts) == 2 and "Deutsch" in texts[1]
 
 
+async def test_declining_forget_replaces_the_question_with_the_answer(make_app: MakeApp) -> None:
+    async with telegram_run(make_app) as run:
+        await run.say("/forget", ALICE)
+        pressed = await run.press("privacy:forget:no")
+        [edited] = run.fake.called("editMessageText")
+        texts = run.fake.texts(ALICE["id"])
+    assert edited.params["message_id"] == pressed["callback_query"]["message"]["message_id"]
+    assert "everything stays" in edited.params["text"] and not edited.params.get("reply_markup")
+    assert len(texts) == 1 and "delete your data" in texts[0]  # only the question was sent
+
+
 async def test_an_unknown_button_gets_an_alert_and_nothing_else(make_app: MakeApp) -> None:
     async with telegram_run(make_app) as run:
         await run.say("/start", ALICE)
