@@ -109,7 +109,7 @@ async def _anonymise_registrations(
             )
         )
     ).all()
-    uids = set()
+    uids: set[str] = set()
     for registration in expired:
         registrations.anonymise(registration)
         registration.member_id = None
