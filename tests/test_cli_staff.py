@@ -188,7 +188,7 @@ def test_leads_list_shows_contact_regions_and_office_time(
 
     async def question(app: App) -> None:
         chat = Conversation(app.assistant, user="fred", locale="en")
-        await chat.say("How do I calibrate a quantum flux capacitor?")
+        await chat.say("What is the minimum wage for laser engineers in Canada?")
         await chat.press("fwd:")
 
     with_app(question)
