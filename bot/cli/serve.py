@@ -63,13 +63,9 @@ async def _sync_catalogue(settings: Settings) -> None:
 def settle_heap() -> None:
     """Once serving, keep the garbage collector off what the process holds for good.
 
-    Start-up leaves some 200,000 tracked objects (modules, mappers, the knowledge index,
-    compiled templates) that every full collection walked again; ``gc.freeze`` moves them
-    out of its view. An event's own objects are freed by reference counting when it is
-    done, so young collections every 700 net allocations mostly walked the events still in
-    flight; at 10,000 they run a few times a minute. Under the load benchmark the collector
-    took 5 % of a worker's CPU, and 0.4 % with both; its longest pause fell from about
-    200 ms (a full collection) to about 30 ms.
+    ``gc.freeze`` moves the start-up objects (modules, mappers, the knowledge index,
+    templates) out of every full collection; an event's own objects are freed by
+    reference counting, so young collections can run far less often than Python's default.
     """
     gc.collect()
     gc.freeze()
