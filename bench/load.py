@@ -133,8 +133,8 @@ class Slack(slack_api.FakeSlack):
 
     def on_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         inbox = self._show(params, str(params.get("ts")))
-        if inbox.shown[str(params.get("ts"))][1]:  # an answer in place (buttons), not a tick
-            inbox.reply(inbox.tag)
+        if "✓ " not in json.dumps(params.get("blocks"), ensure_ascii=False):
+            inbox.reply(inbox.tag)  # an answer in place of the pressed message, not its tick
         return super().on_chat_update(params)
 
     def _show(self, params: dict[str, Any], ts: str) -> Inbox:
@@ -189,7 +189,7 @@ class Member:
         payload |= {"channel": {"id": self.chat}, "container": container, "state": {"values": {}}}
         payload |= {
             "message": {**message, "thread_ts": tag},
-            "actions": [{**button, "type": "button"}],
+            "actions": [{**button, "action_ts": tag}],
         }
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self._post(http, body, "application/x-www-form-urlencoded", tag)
