@@ -87,7 +87,11 @@ def test_27_log_lines_go_to_the_data_dir_not_into_the_members_chat(tmp_path: Pat
 
 
 def test_27_a_session_delivers_only_its_own_members_messages(tmp_path: Path) -> None:
-    chat(["What is the minimum wage for laser engineers in Canada?", "1"], data_dir=tmp_path, user="fred")
+    chat(
+        ["What is the minimum wage for laser engineers in Canada?", "1"],
+        data_dir=tmp_path,
+        user="fred",
+    )
     claimed = run(
         "leads", "set-status", "Q-2026-0001", "claimed", "--by", "Anke", data_dir=tmp_path
     )
