@@ -18,9 +18,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import registrations
 from bot.delivery.outbox import FINISHED
-from bot.delivery.staff import lead_key, lead_messages, staff_payload, update_staff_cards
+from bot.leads.cards import lead_key, lead_messages, staff_payload, update_staff_cards
 from bot.storage import (
     ChannelIdentity,
     DialogueState,
@@ -31,7 +30,8 @@ from bot.storage import (
     Registration,
     Training,
 )
-from bot.training_notices import CANCELLED, TrainingNotices, named_registrations
+from bot.trainings import registrations as registrations
+from bot.trainings.notices import CANCELLED, TrainingNotices, named_registrations
 from bot.turn import Services
 
 PERSONAL_LEAD_FIELDS = ("organisation", "contact_name", "name", "email", "phone")

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, and_, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import registrations
 from bot.periodic import every
 from bot.settings import Settings
 from bot.storage import (
@@ -35,7 +34,8 @@ from bot.storage import (
     Registration,
     Training,
 )
-from bot.training_notices import named_registrations
+from bot.trainings import registrations as registrations
+from bot.trainings.notices import named_registrations
 from bot.turn import Services
 
 log = logging.getLogger(__name__)

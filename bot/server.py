@@ -15,8 +15,8 @@ from bot.app import App, open_app
 from bot.channels.base import Channel
 from bot.delivery.worker import delivering
 from bot.office.web import install as install_office
-from bot.reminders import ReminderScheduler
 from bot.settings import Settings
+from bot.trainings.reminders import ReminderScheduler
 
 log = logging.getLogger(__name__)
 

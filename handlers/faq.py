@@ -14,7 +14,7 @@ import asyncio
 
 from sqlalchemy import insert, select
 
-from bot.leads import create_lead
+from bot.leads.records import create_lead
 from bot.messages import Choice, Reply, plain_number
 from bot.storage import QuestionLog
 from bot.turn import Services, Turn

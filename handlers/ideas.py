@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.forms import QUESTION_START, Form, Step, person_name
-from bot.leads import create_lead
+from bot.leads.records import create_lead
 from bot.messages import Choice, Reply
 from bot.turn import Services, Turn
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.delivery.staff import VERB_STATUS, lead_card
-from bot.leads import LeadError, find_lead, set_status
+from bot.leads.cards import VERB_STATUS, lead_card
+from bot.leads.records import LeadError, find_lead, set_status
 from bot.messages import Reply
 from bot.storage import Lead
 from bot.turn import Turn

@@ -5,7 +5,7 @@ The FAQ knows only what the trainings have in common; the fee, the dates and the
 live in the database. A question that names a training (its country or topic, narrowed by
 words of its title) and asks for such a fact gets those facts for the coming dates of that
 topic, with a button to register (or join the waiting list) and one for the details. The
-seats are counted by :mod:`bot.trainings`; the buttons are the ``tr:`` actions of
+seats are counted by :mod:`bot.trainings.catalogue`; the buttons are the ``tr:`` actions of
 :mod:`handlers.trainings`, so registering works exactly as from the list.
 """
 
@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 
 from bot.messages import Choice, Reply
-from bot.registrations import active_registration, refusal_for
 from bot.storage import Registration, Training
-from bot.trainings import Listed, upcoming
+from bot.trainings.catalogue import Listed, upcoming
+from bot.trainings.registrations import active_registration, refusal_for
 from bot.turn import Turn
 from handlers.trainings import MAX_PHRASE_LENGTH, TOPIC_WORDS, topic_in
 from knowledge.text import fold

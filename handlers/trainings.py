@@ -3,8 +3,8 @@ with cancellation, and /announcements on|off.
 
 Actions (all ``tr:``, each ≤ 64 bytes): ``tr:list``, ``tr:topic:<topic>``, ``tr:show:<id>``,
 ``tr:reg:<id>``, ``tr:mine``, ``tr:cancel:<uid>`` (asks), ``tr:drop:<uid>`` (does),
-``tr:keep``, ``tr:ics:<uid>``. Seats are counted in :mod:`bot.registrations`; what the
-assistant tells others afterwards goes through :mod:`bot.training_notices`.
+``tr:keep``, ``tr:ics:<uid>``. Seats are counted in :mod:`bot.trainings.registrations`; what the
+assistant tells others afterwards goes through :mod:`bot.trainings.notices`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.calendar import calendar_attachment, cancellation_attachment
 from bot.forms import Form, Step, person_name
 from bot.messages import Choice, Reply
-from bot.registrations import (
+from bot.storage import Registration, Training
+from bot.trainings.calendar import calendar_attachment, cancellation_attachment
+from bot.trainings.catalogue import Listed, listed, topics, upcoming
+from bot.trainings.notices import TrainingNotices, fee_for
+from bot.trainings.registrations import (
     ACTIVE,
     Applicant,
     active_registration,
@@ -29,9 +32,6 @@ from bot.registrations import (
     refusal_for,
     waiting_position,
 )
-from bot.storage import Registration, Training
-from bot.training_notices import TrainingNotices, fee_for
-from bot.trainings import Listed, listed, topics, upcoming
 from bot.turn import Services, Turn
 from knowledge.catalogue import TOPICS
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from bot.calendar import calendar_file
 from bot.storage import Registration, Training
+from bot.trainings.calendar import calendar_file
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.app import App
-from bot.leads import next_ref
+from bot.leads.records import next_ref
 from tests.conversation import Clock
 
 

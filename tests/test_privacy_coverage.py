@@ -20,9 +20,9 @@ from sqlalchemy import Table, select, text
 from bot import privacy
 from bot.delivery.outbox import enqueue
 from bot.delivery.worker import DeliveryWorker
-from bot.registrations import Applicant, book
 from bot.retention import clean_up
 from bot.storage import Base, ChannelIdentity, Member, OutboxMessage
+from bot.trainings.registrations import Applicant, book
 from tests.channels.test_telegram_webhook import free_port
 from tests.conversation import Conversation
 from tests.delivery.support import RecordingSender

@@ -12,8 +12,8 @@ import yaml
 from sqlalchemy import select
 
 from bot.app import App
-from bot.registrations import Applicant, book, cancel, set_seats, waiting_position
 from bot.storage import Member, Registration, Training
+from bot.trainings.registrations import Applicant, book, cancel, set_seats, waiting_position
 from knowledge.catalogue import CATALOGUE_FILE
 from tests.trainings_catalogue import sync_catalogue
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.delivery.outbox import replies_from_payload
-from bot.reminders import ReminderScheduler
 from bot.storage import OutboxMessage
+from bot.trainings.reminders import ReminderScheduler
 from tests.conversation import Clock, Conversation
 from tests.handlers.test_trainings import JAPAN, register
 from tests.trainings_catalogue import sync_catalogue

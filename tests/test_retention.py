@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.delivery.outbox import enqueue
-from bot.registrations import cancel
 from bot.retention import clean_up
 from bot.storage import (
     DialogueState,
@@ -22,7 +21,8 @@ from bot.storage import (
     Registration,
     utcnow,
 )
-from bot.training_notices import TrainingNotices
+from bot.trainings.notices import TrainingNotices
+from bot.trainings.registrations import cancel
 from tests.conversation import Conversation
 from tests.handlers.test_privacy import add_training, book_for, member_of
 

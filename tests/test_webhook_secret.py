@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import workers
+from bot import supervisor
 from bot.settings import Settings
 from bot.webhook_secret import SECRET_FILE, VALID, WebhookSecretError, webhook_secret
 from tests.cli import run
@@ -78,7 +78,7 @@ def test_serve_workers_generates_the_secret_before_it_starts_them(
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings(telegram_bot_token="90001:TOKEN", public_url="https://bot.example")
-    workers.prepare(settings)
+    supervisor.prepare(settings)
     path = Path(settings.data_dir) / SECRET_FILE
     assert VALID.fullmatch(path.read_text())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

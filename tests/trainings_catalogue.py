@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import App
-from bot.trainings import SyncReport, sync
+from bot.trainings.catalogue import SyncReport, sync
 from knowledge.catalogue import CATALOGUE_FILE, load
 
 

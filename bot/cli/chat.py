@@ -13,8 +13,8 @@ from bot.app import open_app
 from bot.channels.console import ConsoleChannel
 from bot.cli.trainings import sync_on_start
 from bot.delivery.worker import delivering
-from bot.reminders import ReminderScheduler
 from bot.settings import Settings
+from bot.trainings.reminders import ReminderScheduler
 
 LOG_FILE = "chat.log"
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App, open_app
 from bot.cli.errors import USAGE, Refused
 from bot.cli.tables import FORMATS, local_time, print_rows
-from bot.delivery.staff import rows
-from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
+from bot.leads.cards import rows
+from bot.leads.records import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.markdown import to_plain
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Lead, Member

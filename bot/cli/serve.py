@@ -13,8 +13,8 @@ from bot.cli.errors import USAGE, Refused
 from bot.cli.trainings import sync_on_start
 from bot.server import ChannelStartError, NoChannelConfigured, check_channels, serve
 from bot.settings import Settings
+from bot.supervisor import WorkersUnsupported, supervise
 from bot.webhook_secret import WebhookSecretError
-from bot.workers import WorkersUnsupported, supervise
 
 YOUNG_COLLECTION_EVERY = 10_000
 """Net new objects between the garbage collector's young collections (Python's default

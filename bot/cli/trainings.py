@@ -25,11 +25,11 @@ from bot.app import App, open_app
 from bot.cli.errors import USAGE, Refused
 from bot.cli.tables import print_rows
 from bot.private_files import private_directory
-from bot.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
 from bot.settings import Settings
 from bot.storage import Member, Training
-from bot.training_notices import TrainingNotices
-from bot.trainings import SyncReport, sync
+from bot.trainings.catalogue import SyncReport, sync
+from bot.trainings.notices import TrainingNotices
+from bot.trainings.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
 from knowledge.catalogue import CATALOGUE_FILE, check, load
 
 log = logging.getLogger(__name__)

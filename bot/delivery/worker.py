@@ -27,7 +27,7 @@ from bot.app import App
 from bot.channels.base import Sender
 from bot.delivery.email import EmailTransport
 from bot.delivery.outbox import replies_from_payload
-from bot.delivery.staff import card_edits
+from bot.leads.cards import card_edits
 from bot.settings import Settings
 from bot.storage import Database, OutboxMessage, utcnow
 

@@ -15,8 +15,8 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.csv_export import csv_text
-from bot.delivery.staff import BUTTONS, VERB_STATUS, card_key
-from bot.leads import KINDS, STATUSES, LeadError, find_lead, set_status
+from bot.leads.cards import BUTTONS, VERB_STATUS, card_key
+from bot.leads.records import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.office.audit import history, record
 from bot.office.context import office, signed
 from bot.office.lead_view import FIELDS, REGIONS, LeadFilter, LeadRow, Words, find_leads

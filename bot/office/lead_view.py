@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.leads import KINDS, STATUSES
+from bot.leads.records import KINDS, STATUSES
 from bot.storage import Lead, Member
 from bot.turn import Services
 from handlers.ideas import STEPS

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.office.context import office, signed
 from bot.storage import Training
-from bot.trainings import Listed, listed
+from bot.trainings.catalogue import Listed, listed
 
 
 def routes(router: web.UrlDispatcher) -> None:

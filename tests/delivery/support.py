@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.app import App
-from bot.leads import create_lead
+from bot.leads.records import create_lead
 from bot.messages import Reply
 from bot.storage import ChannelIdentity, Member
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery.email import EmailTransport
-from bot.delivery.staff import lead_card, lead_email
+from bot.leads.cards import lead_card, lead_email
 from bot.markdown import to_html, to_mrkdwn, to_plain
 from bot.settings import Settings
 from bot.storage import Lead

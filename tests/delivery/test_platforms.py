@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.delivery.worker import DeliveryWorker, close_senders, delivering, staff_senders
-from bot.leads import find_lead, set_status
+from bot.leads.records import find_lead, set_status
 from bot.storage import OutboxMessage
 from tests.conversation import Clock, Conversation
 from tests.delivery.support import FIELDS, store_lead

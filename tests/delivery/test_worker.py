@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.delivery.outbox import enqueue, enqueue_replies
-from bot.delivery.staff import CARD_EDIT
 from bot.delivery.worker import DeliveryWorker, backoff
-from bot.leads import find_lead, set_status
+from bot.leads.cards import CARD_EDIT
+from bot.leads.records import find_lead, set_status
 from bot.messages import Reply
 from bot.storage import ChannelIdentity, Member, OutboxMessage
 from tests.conversation import Clock

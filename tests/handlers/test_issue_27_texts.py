@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.delivery.outbox import replies_from_payload
-from bot.registrations import registrations_of, set_seats
 from bot.storage import OutboxMessage, Training
 from bot.templates import TEMPLATES_DIR, Templates
-from bot.training_notices import TrainingNotices
+from bot.trainings.notices import TrainingNotices
+from bot.trainings.registrations import registrations_of, set_seats
 from tests.cli import chat
 from tests.conversation import Clock, Conversation
 from tests.handlers.test_ideas import fill_idea

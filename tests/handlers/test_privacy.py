@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery.worker import DeliveryWorker
-from bot.leads import create_lead, set_status
-from bot.registrations import Applicant, book
+from bot.leads.records import create_lead, set_status
 from bot.storage import (
     ChannelIdentity,
     Lead,
@@ -21,6 +20,7 @@ from bot.storage import (
     Registration,
     Training,
 )
+from bot.trainings.registrations import Applicant, book
 from tests.channels.test_telegram_webhook import free_port
 from tests.conversation import Conversation
 from tests.delivery.support import RecordingSender

@@ -15,7 +15,7 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
-from bot.registrations import set_seats
+from bot.trainings.registrations import set_seats
 from knowledge.catalogue import CATALOGUE_FILE, check
 from tests.channels.telegram_support import ALICE, telegram_run
 from tests.conversation import Conversation

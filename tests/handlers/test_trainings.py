@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.delivery.outbox import replies_from_payload
-from bot.registrations import set_seats
 from bot.storage import Member, OutboxMessage, Registration, Training
+from bot.trainings.registrations import set_seats
 from tests.conversation import Clock, Conversation
 from tests.trainings_catalogue import sync_catalogue
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.csv_export import safe_cell
-from bot.leads import find_lead, set_status
+from bot.leads.records import find_lead, set_status
 from bot.storage import Lead, LeadNote, OfficeAudit, OutboxMessage
 from tests.conversation import Conversation
 from tests.office.support import STAFF, STAFF_ID, office_client, sign_in, submit_idea

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from bot.app import App
-from bot.registrations import Applicant, book
+from bot.trainings.registrations import Applicant, book
 from tests.office.support import STAFF, office_client, sign_in
 from tests.trainings_catalogue import sync_catalogue
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.registrations import ACTIVE, count, lock_training, promote
 from bot.storage import Registration, Training
+from bot.trainings.registrations import ACTIVE, count, lock_training, promote
 from knowledge.catalogue import CatalogueTraining
 
 

@@ -18,7 +18,7 @@ from bot.periodic import every
 from bot.settings import Settings
 from bot.storage import Database, Registration, Training
 from bot.templates import Templates
-from bot.training_notices import TrainingNotices
+from bot.trainings.notices import TrainingNotices
 from bot.turn import Services
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue_replies
-from bot.delivery.staff import lead_key, notify_staff, update_staff_cards
+from bot.leads.cards import lead_key, notify_staff, update_staff_cards
 from bot.messages import Reply
 from bot.storage import ChannelIdentity, Lead, LeadCounter, Member
 from bot.storage.database import upsert_insert
@@ -133,7 +133,7 @@ async def set_status(
     both have one. The member is told when it is claimed and when it is closed; the cards
     in the staff chats show the new status (the caller edits the one in ``updated_in``
     itself, see
-    :func:`~bot.delivery.staff.update_staff_cards`).
+    :func:`~bot.leads.cards.update_staff_cards`).
     """
     if status not in STATUSES:
         raise LeadError("unknown_status", lead)

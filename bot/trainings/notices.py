@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar import calendar_attachment
 from bot.delivery.outbox import enqueue_replies
 from bot.delivery.staff import enqueue_for_staff, notice_payload
 from bot.messages import Choice, Reply
-from bot.registrations import Booking, Cancellation
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member, OutboxMessage, Registration, Training
 from bot.templates import Templates
+from bot.trainings.calendar import calendar_attachment
+from bot.trainings.registrations import Booking, Cancellation
 
 ANNOUNCEMENTS_PER_SECOND = 20
 """Below Telegram's ~30 messages a second to different chats and Slack's posting limits."""

@@ -1,0 +1,1 @@
+"""Leads: project ideas and forwarded questions, their status and the office's cards."""
