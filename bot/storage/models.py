@@ -44,6 +44,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+PLATFORM_ID = 255
+"""The longest user or chat id of any channel: a Matrix id (``@user:server``) may be 255."""
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -89,8 +92,8 @@ class ChannelIdentity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[str] = mapped_column(String(100))
-    chat_id: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    chat_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     locale: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -106,8 +109,8 @@ class DialogueState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
-    chat_id: Mapped[str] = mapped_column(String(100))
-    user_id: Mapped[str] = mapped_column(String(100))
+    chat_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
+    user_id: Mapped[str] = mapped_column(String(PLATFORM_ID))
     form: Mapped[str | None] = mapped_column(String(50))
     step: Mapped[str | None] = mapped_column(String(50))
     mode: Mapped[str | None] = mapped_column(String(20))
