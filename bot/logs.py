@@ -16,31 +16,37 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import cache
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.channels import registry
 from bot.private_files import private_directory, private_file
 from bot.settings import SECRETS, Settings
 
 _PATTERNS = [
-    # Telegram bot token, also inside .../bot<token>/; the part after the colon has a
-    # letter, so a "chat:message" reference of two numbers stays readable
-    (r"(?:(?<=bot)|(?<![A-Za-z0-9.]))\d{5,}:(?=\d*[A-Za-z_-])[A-Za-z0-9_-]{4,}", "***"),
-    (r"\bxox[a-z]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+", "***"),  # Slack tokens
     (r"(?<=://)([^:/@\s]+):[^@\s/]+@", r"\1:***@"),  # a password in a URL
     (r"\[parameters: [^\n]*\]", "[parameters: ***]"),  # SQLAlchemy's row values
     (r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "***"),  # e-mail addresses
 ]
-_COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in _PATTERNS]
+"""After the channels' token shapes (:func:`bot.channels.registry.secret_patterns`)."""
 _SHORTEST_SECRET = 4
 """Shorter configured values are not masked by value: they would hit ordinary words."""
+
+
+@cache
+def _compiled(tokens: tuple[str, ...]) -> list[tuple[re.Pattern[str], str]]:
+    """The channels' token shapes, then the rest; compiled once per set of channels."""
+    return [(re.compile(pattern), "***") for pattern in tokens] + [
+        (re.compile(pattern), replacement) for pattern, replacement in _PATTERNS
+    ]
 
 
 def redact(text: str, known: re.Pattern[str] | None = None) -> str:
     if known is not None:
         text = known.sub("***", text)
-    for pattern, replacement in _COMPILED:
+    for pattern, replacement in _compiled(registry.secret_patterns()):
         text = pattern.sub(replacement, text)
     return text
 

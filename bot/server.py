@@ -12,8 +12,9 @@ from aiohttp import web
 
 from bot import metrics, retention
 from bot.app import App, open_app
+from bot.channels import registry
 from bot.channels.base import Channel
-from bot.delivery.worker import delivering
+from bot.channels.senders import delivering
 from bot.office.web import install as install_office
 from bot.settings import Settings
 from bot.trainings.reminders import ReminderScheduler
@@ -29,34 +30,17 @@ class NoChannelConfigured(Exception):
     pass
 
 
-class ChannelStartError(Exception):
-    """A channel cannot start (a rejected token, an unreachable API); says why in one line."""
-
-
 def configured_channels(app: App) -> list[Channel]:
-    """The channels whose credentials are set, imported only when needed."""
-    settings = app.settings
-    channels: list[Channel] = []
-    if settings.telegram_bot_token:
-        from bot.channels.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(app))
-    if settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token):
-        from bot.channels.slack import SlackChannel
-
-        channels.append(SlackChannel(app))
-    return channels
+    """The channels whose credentials are set, their platform library imported only then."""
+    return [spec.make_channel(app) for spec in registry.specs() if spec.configured(app.settings)]
 
 
 def check_channels(settings: Settings) -> None:
-    if settings.telegram_bot_token or (
-        settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token)
-    ):
+    if any(spec.configured(settings) for spec in registry.specs()):
         return
+    needs = ", and/or ".join(spec.needs for spec in registry.specs())
     raise NoChannelConfigured(
-        "no channel is configured: set TELEGRAM_BOT_TOKEN for Telegram, and/or "
-        "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN "
-        "(Socket Mode) for Slack; `optobot chat` needs none of them"
+        f"no channel is configured: set {needs}; `optobot chat` needs none of them"
     )
 
 

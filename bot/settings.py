@@ -196,12 +196,11 @@ class Settings(BaseSettings):
         return {"email": self.office_contact_email, "website": self.office_website}
 
     def staff_targets(self) -> list[str]:
-        """The configured ways of telling the office, by name."""
-        targets = []
-        if self.staff_slack_channel:
-            targets.append("slack")
-        if self.staff_telegram_chat_id is not None:
-            targets.append("telegram")
+        """The configured ways of telling the office, by name: each channel with a staff
+        chat, then e-mail."""
+        from bot.channels.registry import staff_chats  # the registry's specs read settings
+
+        targets = list(staff_chats(self))
         if self.office_email and self.smtp_host:
             targets.append("email")
         return targets

@@ -21,10 +21,10 @@ from pathlib import Path
 from types import FrameType
 
 from bot import metrics
+from bot.channels import registry
 from bot.private_files import private_directory
 from bot.settings import Settings
 from bot.storage import Database
-from bot.webhook_secret import webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,11 @@ class WorkersUnsupported(Exception):
 
 
 def check(settings: Settings) -> None:
-    if settings.telegram_bot_token and not settings.public_url:
-        raise WorkersUnsupported(
-            "several workers need the Telegram webhook (set OPTOBOT_PUBLIC_URL): with "
-            "polling only one process may read the updates"
-        )
+    """Refuses a configuration in which a configured channel cannot share the work."""
+    for spec in registry.specs():
+        problem = spec.workers_problem(settings) if spec.configured(settings) else None
+        if problem is not None:
+            raise WorkersUnsupported(problem)
 
 
 def supervise(settings: Settings, count: int) -> int:
@@ -98,11 +98,12 @@ def _run(settings: Settings, count: int, env: dict[str, str]) -> int:
 
 def prepare(settings: Settings) -> None:
     """What the workers share, made once before they start and race for it: the schema
-    and the generated webhook secret (an empty or invalid secret file stops us here)."""
+    and what the channels prepare (Telegram's generated webhook secret)."""
     private_directory(Path(settings.data_dir))
     asyncio.run(_migrate(settings))
-    if settings.telegram_bot_token and settings.public_url:
-        webhook_secret(settings)
+    for spec in registry.specs():
+        if spec.configured(settings):
+            spec.prepare(settings)
 
 
 async def _migrate(settings: Settings) -> None:

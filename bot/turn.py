@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels import registry
 from bot.messages import Attachment, Choice, Incoming, Reply
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Database, Member, utcnow
@@ -95,5 +96,5 @@ class Turn:
 
 def is_staff(settings: Settings, incoming: Incoming) -> bool:
     """Checked on every use against the configured ids, never cached on the member."""
-    staff = {"slack": settings.staff_slack_ids, "telegram": settings.staff_telegram_ids}
-    return incoming.user_id in staff.get(incoming.channel, frozenset())
+    spec = registry.find(incoming.channel)
+    return spec is not None and incoming.user_id in spec.staff_ids(settings)

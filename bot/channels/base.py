@@ -1,13 +1,28 @@
-"""What ``serve`` and the outbox need from a channel adapter."""
+"""What ``serve`` and the outbox need from a channel adapter, and what the core knows of
+each channel (:class:`ChannelSpec`).
+
+Nothing here imports a platform library: a spec builds its channel and sender through
+imports inside its functions, so ``optobot chat`` and the outbox load neither Telegram's
+nor Slack's library unless that channel is configured.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
 from bot.messages import Reply
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.settings import Settings
+
+
+class ChannelStartError(Exception):
+    """A channel cannot start (a rejected token, an unreachable API); says why in one line."""
 
 
 class Sender(Protocol):
@@ -46,3 +61,43 @@ class Channel(Protocol):
 
     @property
     def running(self) -> bool: ...
+
+
+def _nothing(settings: Settings) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    """One platform as the core sees it; :mod:`bot.channels.registry` holds one per channel.
+
+    Every question the core asks about a platform (is it set up, who are its staff, where
+    is the staff chat, what do its tokens look like) is answered here, so a new platform
+    is a new spec and the modules it names, and no ``if telegram … elif slack`` elsewhere.
+    """
+
+    name: str
+    """The ``Incoming.channel`` and outbox target of this platform."""
+    configured: Callable[[Settings], bool]
+    """Whether ``serve`` can run this channel with these settings."""
+    make_channel: Callable[[App], Channel]
+    make_sender: Callable[[Settings], Sender]
+    """A sender without a running channel, for a staff chat of a process that does not
+    run it (``optobot chat``); the outbox closes it (``close()``) when done."""
+    can_send: Callable[[Settings], bool]
+    """Whether ``make_sender`` has the credentials it needs."""
+    staff_chat: Callable[[Settings], str | None]
+    """The staff chat's id, or None when none is configured."""
+    staff_ids: Callable[[Settings], frozenset[str]]
+    """The platform user ids of the office's staff."""
+    needs: str
+    """What to set to configure it, for the error of a ``serve`` with no channel."""
+    secret_patterns: tuple[str, ...] = ()
+    """Regular expressions of the platform's tokens, masked in every log line."""
+    id_length: int = 255
+    """The longest user or chat id the platform gives (the columns hold 255)."""
+    workers_problem: Callable[[Settings], str | None] = _nothing
+    """Why ``serve --workers`` cannot run with this channel configured, or None."""
+    prepare: Callable[[Settings], None] = _nothing
+    """What the workers of ``serve --workers`` share and must not race for (Telegram's
+    generated webhook secret), made once before they start."""

@@ -19,7 +19,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.server import ChannelStartError
+from bot.channels.base import ChannelStartError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

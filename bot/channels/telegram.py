@@ -22,13 +22,13 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, ExtBot, TypeHandler
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from bot.channels.base import ChannelStartError
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_incoming import CHANNEL, Reading, read_update
 from bot.channels.telegram_render import alert_text
 from bot.channels.telegram_send import TelegramSender
 from bot.logs import Throttled
 from bot.messages import Reply
-from bot.server import ChannelStartError
 from bot.settings import LANGUAGES, Settings
 from bot.webhook_secret import WebhookSecretError, webhook_secret
 

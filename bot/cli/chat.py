@@ -11,8 +11,8 @@ import asyncio
 
 from bot.app import open_app
 from bot.channels.console import ConsoleChannel
+from bot.channels.senders import delivering
 from bot.cli.trainings import sync_on_start
-from bot.delivery.worker import delivering
 from bot.settings import Settings
 from bot.trainings.reminders import ReminderScheduler
 

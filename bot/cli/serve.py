@@ -9,9 +9,10 @@ import gc
 import uvloop
 
 from bot.app import open_app
+from bot.channels.base import ChannelStartError
 from bot.cli.errors import USAGE, Refused
 from bot.cli.trainings import sync_on_start
-from bot.server import ChannelStartError, NoChannelConfigured, check_channels, serve
+from bot.server import NoChannelConfigured, check_channels, serve
 from bot.settings import Settings
 from bot.supervisor import WorkersUnsupported, supervise
 from bot.webhook_secret import WebhookSecretError

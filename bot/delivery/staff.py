@@ -12,19 +12,23 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels import registry
 from bot.delivery.outbox import enqueue, replies_to_json
 from bot.markdown import to_html, to_plain
 from bot.messages import Reply
 from bot.settings import Settings
 
-CHAT_CARDS = ("slack", "telegram")
-"""The staff targets whose card can change after it was sent (an e-mail cannot)."""
+
+def is_chat(target: str) -> bool:
+    """Whether the staff target is a channel's chat, whose card can change after it was
+    sent (an e-mail cannot)."""
+    return registry.find(target) is not None
 
 
-def staff_chat(settings: Settings, target: str) -> str:
-    """The staff chat of the "slack" or "telegram" target."""
-    chat = settings.staff_slack_channel if target == "slack" else settings.staff_telegram_chat_id
-    return str(chat)
+def staff_chat(settings: Settings, target: str) -> str | None:
+    """The staff chat of a channel's target; None for one unknown or not configured."""
+    spec = registry.find(target)
+    return spec.staff_chat(settings) if spec is not None else None
 
 
 def notice_payload(settings: Settings, text: str, target: str) -> dict:

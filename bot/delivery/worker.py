@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import App
+from bot.channels import registry
 from bot.channels.base import Sender
 from bot.delivery.email import EmailTransport
 from bot.delivery.outbox import replies_from_payload
@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=2)
-CHAT_TARGETS = ("slack", "telegram", "member")
+MEMBER = "member"
+"""The target of a message to a member; its payload names the channel."""
 
 
 class NotSentYet(Exception):
@@ -116,7 +117,8 @@ class DeliveryWorker:
         channel = row.payload.get("channel", row.target)
         if channel in self.only_chat and str(row.payload.get("chat_id")) != self.only_chat[channel]:
             return False
-        return row.target in CHAT_TARGETS and channel in self.senders
+        chat = row.target == MEMBER or registry.find(row.target) is not None
+        return chat and channel in self.senders
 
     async def _claim(self) -> list[int]:
         now = self.clock()
@@ -235,52 +237,3 @@ class DeliveryWorker:
         if drain:
             with suppress(Exception):
                 await self.deliver_due()
-
-
-def staff_senders(settings: Settings, present: Mapping[str, Sender]) -> dict[str, Sender]:
-    """Senders for the configured staff targets whose channel is not running here.
-
-    Imported only when that target is configured, so ``chat`` needs no platform library.
-    """
-    senders: dict[str, Sender] = {}
-    targets = settings.staff_targets()
-    if "telegram" in targets and "telegram" not in present and settings.telegram_bot_token:
-        from bot.channels.telegram import make_sender as telegram_sender
-
-        senders["telegram"] = telegram_sender(settings)
-    if "slack" in targets and "slack" not in present and settings.slack_bot_token:
-        from bot.channels.slack import make_sender as slack_sender
-
-        senders["slack"] = slack_sender(settings)
-    return senders
-
-
-@asynccontextmanager
-async def delivering(
-    app: App, senders: Mapping[str, Sender], *, only_chat: Mapping[str, str] | None = None
-) -> AsyncIterator[DeliveryWorker]:
-    """Run a worker for this process while the body runs: ``serve`` and ``chat`` use it."""
-    extra = staff_senders(app.settings, senders)
-    worker = DeliveryWorker(
-        app.database,
-        app.settings,
-        {**senders, **extra},
-        clock=app.services.clock,
-        only_chat=only_chat,
-    )
-    app.services.extras["delivery"] = worker
-    worker.start()
-    try:
-        yield worker
-    finally:
-        await worker.stop()
-        await close_senders(extra)
-
-
-async def close_senders(senders: Mapping[str, Sender]) -> None:
-    """Close the connections of senders built here (``staff_senders``)."""
-    for sender in senders.values():
-        close = getattr(sender, "close", None)
-        if close is not None:
-            with suppress(Exception):
-                await close()

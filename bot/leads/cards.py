@@ -18,7 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import replies_to_json
-from bot.delivery.staff import CHAT_CARDS, enqueue_for_staff, staff_chat
+from bot.delivery.staff import enqueue_for_staff, is_chat, staff_chat
 from bot.markdown import to_plain
 from bot.messages import Choice, Reply
 from bot.settings import Settings
@@ -158,8 +158,7 @@ async def update_staff_cards(
     targets = [
         target
         for target in settings.staff_targets()
-        if target in CHAT_CARDS
-        and (target != updated_in or await _edit_waiting(session, lead, target))
+        if is_chat(target) and (target != updated_in or await _edit_waiting(session, lead, target))
     ]
     return await enqueue_for_staff(
         session,

@@ -20,8 +20,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels import slack_connect
+from bot.channels.base import ChannelStartError
 from bot.channels.slack import SlackChannel
-from bot.server import ChannelStartError, http_app
+from bot.server import http_app
 from tests.channels.slack_support import slack_settings
 from tests.fakes.slack_api import SIGNING_SECRET, FakeSlack
 

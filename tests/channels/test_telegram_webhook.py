@@ -16,8 +16,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.channels.base import ChannelStartError
 from bot.channels.telegram import WEBHOOK_PATH
-from bot.server import ChannelStartError, serve
+from bot.server import serve
 from bot.settings import Settings
 from bot.webhook_secret import SECRET_FILE
 from tests.channels.telegram_support import (

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.delivery.worker import DeliveryWorker, close_senders, delivering, staff_senders
+from bot.channels.senders import close_senders, delivering, staff_senders
+from bot.delivery.worker import DeliveryWorker
 from bot.leads.records import find_lead, set_status
 from bot.storage import OutboxMessage
 from tests.conversation import Clock, Conversation
