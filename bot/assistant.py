@@ -13,9 +13,10 @@ import dataclasses
 import functools
 import logging
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from bot.storage.dialogues import Counted, Dialogue, open_dialogue, save_dialogu
 from bot.turn import Services, Turn, is_staff
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _WINDOW = timedelta(minutes=1)
 UNLIMITED_CHANNELS = frozenset({"console"})
 
@@ -140,21 +142,67 @@ class Assistant:
     def _apology(self, incoming: Incoming) -> Reply:
         code = secrets.token_hex(3).upper()
         log.exception("error %s handling %s event %s", code, incoming.channel, incoming.event_id)
-        settings = self.services.settings
-        lang = language.from_locale(incoming.locale) or settings.default_language
+        lang = self.language_of(None, locale=incoming.locale)
         return Reply(self.services.templates.render(lang, "error", code=code))
+
+    # the member's language, and a turn that writes nothing ---------------------------
+
+    def language_of(
+        self, member: Member | None, *, locale: str | None, text: str | None = None
+    ) -> str:
+        """The language to answer in: the member's own choice, then the platform's
+        ``locale``, then the words of ``text``, then what was stored, then the default; for
+        an event that never reached a member (``None``), the locale or the default."""
+        return language.for_member(
+            member.language if member is not None else None,
+            member is not None and member.language_explicit,
+            locale=locale,
+            text=text,
+            default=self.services.settings.default_language,
+        )
+
+    async def read_only(
+        self,
+        channel: str,
+        user_id: str,
+        draw: Callable[[Turn], Awaitable[T]],
+        *,
+        locale: str | None = None,
+        display_name: str | None = None,
+    ) -> T:
+        """``draw`` with a turn of the member ``user_id`` that writes nothing: for what a
+        channel shows outside a conversation (Slack's home tab and modals, a modal's
+        check), run again once if the database connection was lost.
+
+        A member who never wrote gets an unsaved member, and the dialogue state is a blank
+        one, so a running chat dialogue is left as it is.
+        """
+        services = self.services
+
+        async def work(session: AsyncSession) -> T:
+            key = {"channel": channel, "user_id": user_id}
+            identity = (await session.execute(_IDENTITY, key)).scalar_one_or_none()
+            if identity is None:
+                member = Member(display_name=display_name)
+                identity = ChannelIdentity(
+                    channel=channel, user_id=user_id, chat_id=user_id, member=member
+                )
+            lang = self.language_of(identity.member, locale=locale or identity.locale)
+            incoming = Incoming(
+                channel=channel, user_id=user_id, chat_id=user_id, event_id="", locale=locale
+            )
+            turn = Turn(incoming, session, identity.member, identity, Dialogue(), lang, services)
+            return await draw(turn)
+
+        return await services.database.run(work)
 
     # the steps of a turn -------------------------------------------------------------
 
     async def _turn(self, session: AsyncSession, incoming: Incoming, state: Dialogue) -> Turn:
         identity = await self._identity(session, incoming)
         member = identity.member
-        chosen = language.for_member(
-            member.language,
-            member.language_explicit,
-            locale=incoming.locale or identity.locale,
-            text=incoming.text,
-            default=self.services.settings.default_language,
+        chosen = self.language_of(
+            member, locale=incoming.locale or identity.locale, text=incoming.text
         )
         if member.language != chosen:  # an unchanged object stays clean: no flush per query
             member.language = chosen

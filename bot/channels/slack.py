@@ -16,6 +16,10 @@ the answer comes there; elsewhere (a channel, a DM with a colleague) it is shown
 member alone (ephemeral), and what is personal (an idea, privacy) goes to the app's DM;
 a button pressed in such an ephemeral answer continues in the DM too. In the DM a command
 word typed without the slash ("trainings", "hilfe") counts as the command.
+
+The parts by job: :mod:`~bot.channels.slack_send` (the Sender), :mod:`~bot.channels.slack_views`
+(home tab and modals), :mod:`~bot.channels.slack_profiles` (``users.info``),
+:mod:`~bot.channels.slack_connect` (tokens checked, Socket Mode kept up).
 """
 
 from __future__ import annotations
@@ -25,8 +29,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import aiohttp
@@ -36,27 +38,19 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import language
 from bot.app import App
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_connect import SlackConnection
-from bot.channels.slack_home import home
-from bot.forms import SUBMIT, Form
+from bot.channels.slack_profiles import Profiles
+from bot.channels.slack_send import SlackSender, bot_token, configured, is_dm, library_logger
+from bot.channels.slack_views import IDEA_SHORTCUT, SlackViews
 from bot.logs import Throttled
-from bot.markdown import to_mrkdwn, to_plain
+from bot.markdown import to_mrkdwn
 from bot.messages import Incoming, Reply
-from bot.settings import Settings
-from bot.storage import ChannelIdentity, Member
-from bot.storage.dialogues import Dialogue
 from bot.templates import SLACK_COMMAND
 from bot.turn import Turn
-from handlers.ideas import ACTION as IDEA_ACTION
 from handlers.ideas import COMMANDS as IDEA_COMMANDS
 from handlers.privacy import COMMANDS as PRIVACY_COMMANDS
 
@@ -66,10 +60,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
 EVENTS_PATH = "/slack/events"
-IDEA_FORM = "idea"
-IDEA_SHORTCUT = "optobot_idea"
-"""callback_id of the global shortcut in slack-app-manifest.yaml."""
-PROFILE_TTL = timedelta(minutes=10)
 MEMBER_TEXT = {None, "thread_broadcast", "file_share"}
 """Message subtypes that are a person writing; edits, joins and deletions are not."""
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -79,156 +69,7 @@ MENU = "start"
 """What ``/optobot`` alone does."""
 
 
-def bot_token(settings: Settings) -> str | None:
-    return settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-
-
-def web_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client, pointed at ``SLACK_API_URL`` when set (tests, proxies)."""
-    client = AsyncWebClient(token=bot_token(settings), logger=library_logger("web"))
-    return configured(client, settings)
-
-
-def configured(client: AsyncWebClient, settings: Settings) -> AsyncWebClient:
-    """``SLACK_API_URL`` and waiting out rate limits, on a client made by us or by Bolt
-    (which hands it its own logger)."""
-    if settings.slack_api_url:
-        client.base_url = settings.slack_api_url
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    return client
-
-
-def library_logger(part: str) -> logging.Logger:
-    """The logger handed to slack_sdk or Bolt, at the level it would inherit.
-
-    Both decide whether to log at DEBUG by ``logger.level`` itself, not by the effective
-    level, so a logger left at NOTSET makes them format every debug message, each API
-    response in full among them, only for logging to drop it.
-    """
-    logger = logging.getLogger(f"{__name__}.{part}")
-    logger.setLevel(log.getEffectiveLevel())
-    return logger
-
-
-class SlackSender:
-    """Replies → Web API calls. Needs no Bolt app: the outbox uses it for the staff channel
-    and for members' DMs. References returned are ``channel:ts``, for later edits."""
-
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
-        self._dms: dict[str, str] = {}
-
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]:
-        channel = await self.dm(chat_id) if _is_user(chat_id) else chat_id
-        return await self.post(channel, replies)
-
-    async def post(
-        self,
-        channel: str,
-        replies: Sequence[Reply],
-        *,
-        thread_ts: str | None = None,
-        user: str | None = None,
-    ) -> list[str]:
-        """Post in order; a notice to a known user is ephemeral, a file goes to their DM."""
-        refs: list[str] = []
-        for reply in replies:
-            if reply.notice and user is not None:
-                await self.client.chat_postEphemeral(
-                    channel=channel,
-                    user=user,
-                    text=to_mrkdwn(reply.text),
-                    thread_ts=thread_ts,
-                )
-                continue
-            for message in blocks.messages(reply):
-                response = await self.client.chat_postMessage(
-                    channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
-                )
-                refs.append(f"{response['channel']}:{response['ts']}")
-            if reply.attachment is not None:
-                await self._upload(channel, reply, user)
-        return refs
-
-    async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
-        """Each message sent before gets its part of the new reply; when the reply now
-        needs more or fewer messages, the last one gets the reply's end with its buttons."""
-        messages = blocks.messages(reply)
-        if len(messages) != len(refs):
-            messages, refs = messages[-1:], refs[-1:]
-        for ref, message in zip(refs, messages, strict=True):
-            channel, _, ts = ref.partition(":")
-            await self._update(channel, ts, message)
-
-    async def replace(self, channel: str, ts: str, reply: Reply) -> None:
-        await self._update(channel, ts, blocks.messages(reply)[0])
-
-    async def _update(self, channel: str, ts: str, message: blocks.Message) -> None:
-        await self.client.chat_update(
-            channel=channel, ts=ts, text=message.text, blocks=message.blocks
-        )
-
-    async def mark_chosen(self, channel: str, ts: str, message: dict[str, Any], note: str) -> None:
-        """Take the buttons off a pressed message, so it cannot be pressed into a stale step."""
-        await self.client.chat_update(
-            channel=channel,
-            ts=ts,
-            text=message.get("text", ""),
-            blocks=blocks.chosen(message.get("blocks", []), note),
-        )
-
-    async def dm(self, user: str) -> str:
-        """The bot's DM with a user (conversations.open), remembered."""
-        if user not in self._dms:
-            response = await self.client.conversations_open(users=user)
-            self._dms[user] = response["channel"]["id"]
-        return self._dms[user]
-
-    async def respond(self, respond: AsyncRespond, replies: Sequence[Reply], user: str) -> None:
-        """Shown to the member alone where they are (``response_url``, which works in any
-        conversation, the app a member of it or not); a file goes to their DM."""
-        for reply in replies:
-            for message in blocks.messages(reply):
-                answer = await respond(
-                    text=message.text, blocks=message.blocks, response_type="ephemeral"
-                )
-                if answer.status_code != 200:
-                    log.error("Slack response_url answered %s", answer.status_code)
-            if reply.attachment is not None:
-                await self._upload(await self.dm(user), reply, user)
-
-    async def _upload(self, channel: str, reply: Reply, user: str | None) -> None:
-        attachment = reply.attachment
-        assert attachment is not None
-        target = channel if _is_dm(channel) or user is None else await self.dm(user)
-        await self.client.files_upload_v2(
-            channel=target,
-            content=attachment.content,
-            filename=attachment.filename,
-            title=attachment.filename,
-        )
-
-
-def make_sender(settings: Settings) -> SlackSender:
-    return SlackSender(web_client(settings))
-
-
-def _is_user(chat_id: str) -> bool:
-    return chat_id[:1] in ("U", "W")
-
-
-def _is_dm(channel: str) -> bool:
-    return channel.startswith("D")
-
-
-@dataclass(frozen=True)
-class Profile:
-    locale: str | None
-    name: str | None
-    until: datetime
-
-
-class SlackChannel:
+class SlackChannel(SlackViews):
     """The Slack side of the assistant; ``bolt`` is the AsyncApp with our listeners."""
 
     name = CHANNEL
@@ -258,7 +99,7 @@ class SlackChannel:
         )
         self.connection = SlackConnection(self.client, socket)
         self._running = False
-        self._profiles: dict[str, Profile] = {}
+        self._profiles = Profiles(self.client, lambda: app.services.clock())
         self._busy: set[asyncio.Task[Any]] = set()
         self._listen()
 
@@ -441,7 +282,7 @@ class SlackChannel:
             user = body["user"]["id"]
             container = body.get("container") or {}
             where = container.get("channel_id") or ""
-            into_dm = bool(container.get("is_ephemeral") and where and not _is_dm(where))
+            into_dm = bool(container.get("is_ephemeral") and where and not is_dm(where))
             message = body.get("message") if container.get("type") == "message" else None
             if message is not None and not into_dm:
                 channel = where or body["channel"]["id"]
@@ -453,7 +294,7 @@ class SlackChannel:
                 channel,
                 f"{action.get('action_ts')}:{user}",
                 action=action.get("value") or "",
-                private=_is_dm(channel),
+                private=is_dm(channel),
                 thread_ts=thread_ts,
                 team_id=(body.get("team") or {}).get("id"),
             )
@@ -493,120 +334,6 @@ class SlackChannel:
             await self.sender.mark_chosen(channel, message["ts"], message, f"✓ {label}")
         return list(replies)
 
-    async def _on_home(self, event: dict[str, Any]) -> None:
-        async with self._work():
-            if event.get("tab", "home") != "home" or not event.get("user"):
-                return
-            user = event["user"]
-
-            async def draw(turn: Turn) -> dict[str, Any]:
-                content = await home(turn)
-                form = self._form(IDEA_FORM)
-                if form is None:
-                    return blocks.home_view(content.markdown, content.choices, None)
-                # the modal takes the idea; the menu's chat dialogue would be a second button
-                choices = [choice for choice in content.choices if choice.action != IDEA_ACTION]
-                modal = turn.choice("slack/button_idea", form.name)
-                return blocks.home_view(content.markdown, choices, modal)
-
-            view = await self._drawn(user, draw)
-            await self.client.views_publish(user_id=user, view=view)
-
-    async def _on_modal_button(
-        self, ack: Any, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        await ack()
-        async with self._work():
-            await self._open_modal(body, action.get("value") or IDEA_FORM)
-
-    async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
-        await ack()
-        async with self._work():
-            await self._open_modal(body, IDEA_FORM)
-
-    async def _open_modal(self, body: dict[str, Any], name: str) -> None:
-        user = body["user"]["id"]
-        form = self._form(name)
-
-        async def draw(turn: Turn) -> dict[str, Any] | Reply:
-            if form is None:
-                return turn.reply("slack/modal_unavailable")
-            return blocks.form_modal(turn, form, self._modal_texts(turn))
-
-        drawn = await self._drawn(user, draw)
-        if isinstance(drawn, Reply):
-            await self.sender.post(await self.sender.dm(user), [drawn])
-            return
-        await self.client.views_open(trigger_id=body["trigger_id"], view=drawn)
-
-    async def _on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Checked before the ack, so problems show in the modal; then stored like the
-        chat dialogue's confirm, and the answer comes to the member's DM."""
-        user = body["user"]["id"]
-        form = self._form(blocks.form_name(view) or "")
-        if form is None:
-            await ack()
-            return
-        answers = blocks.form_answers(form, view)
-
-        async def check(turn: Turn) -> dict[str, str]:
-            forms = turn.services.forms
-            assert forms is not None
-            return forms.check(turn, form, answers)[1]
-
-        problems = await self._drawn(user, check)
-        if problems:
-            errors = {step: to_plain(text) for step, text in problems.items()}
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack()
-        async with self._work():
-            channel = await self.sender.dm(user)
-            incoming = await self._incoming(
-                user,
-                channel,
-                f"view:{view.get('id')}:{body.get('trigger_id') or view.get('hash')}",
-                action=SUBMIT,
-                form=form.name,
-                answers=answers,
-            )
-            replies = await self.app.assistant.handle(incoming)
-            await self.sender.post(channel, replies, user=user)
-
-    async def _on_closed(self, ack: Any) -> None:
-        await ack()
-
-    # helpers -----------------------------------------------------------------------------
-
-    def _form(self, name: str) -> Form | None:
-        forms = self.app.services.forms
-        return forms.forms.get(name) if forms is not None else None
-
-    def _modal_texts(self, turn: Turn) -> blocks.ModalTexts:
-        return blocks.ModalTexts(
-            title=turn.render("slack/modal_title"),
-            submit=turn.render("slack/modal_submit"),
-            close=turn.render("slack/modal_close"),
-            placeholder=turn.render("slack/modal_placeholder"),
-        )
-
-    async def _profile(self, user: str) -> Profile:
-        """Locale and name from users.info, kept a few minutes; without it, detection."""
-        now = self.app.services.clock()
-        cached = self._profiles.get(user)
-        if cached is not None and cached.until > now:
-            return cached
-        try:
-            response = await self.client.users_info(user=user, include_locale=True)
-            info = response["user"]
-            name = (info.get("profile") or {}).get("real_name") or info.get("real_name")
-            profile = Profile(info.get("locale"), name, now + PROFILE_TTL)
-        except SlackApiError as error:
-            log.warning("users.info for %s failed: %s", user, error.response.get("error"))
-            profile = Profile(None, None, now)
-        self._profiles[user] = profile
-        return profile
-
     async def _incoming(
         self,
         user: str,
@@ -619,7 +346,7 @@ class SlackChannel:
         **extras: Any,
     ) -> Incoming:
         """The event for the Assistant, with the member's Slack locale and name."""
-        profile = await self._profile(user)
+        profile = await self._profiles.get(user)
         return Incoming(
             channel=CHANNEL,
             user_id=user,
@@ -642,40 +369,9 @@ class SlackChannel:
         return await self._drawn(user, render)
 
     async def _drawn(self, user: str, draw: Callable[[Turn], Awaitable[T]]) -> T:
-        """``draw`` with a turn for drawing a modal or the home tab or checking a modal's
-        answers, run again once if the database connection was lost.
-
-        Nothing is written: a member who never wrote gets an unsaved member, and the
-        dialogue state is a blank one, so a running chat dialogue is left as it is.
-        """
-        profile = await self._profile(user)
-        services = self.app.services
-
-        async def work(session: AsyncSession) -> T:
-            query = (
-                select(ChannelIdentity)
-                .filter_by(channel=CHANNEL, user_id=user)
-                .join(ChannelIdentity.member)
-            )
-            identity = (await session.execute(query)).scalar_one_or_none()
-            if identity is not None:
-                await session.refresh(identity, ["member"])
-                member = identity.member
-            else:
-                member = Member(display_name=profile.name)
-                identity = ChannelIdentity(
-                    channel=CHANNEL, user_id=user, chat_id=user, member=member
-                )
-            lang = language.for_member(
-                member.language,
-                member.language_explicit,
-                locale=profile.locale or identity.locale,
-                text=None,
-                default=services.settings.default_language,
-            )
-            incoming = Incoming(
-                channel=CHANNEL, user_id=user, chat_id=user, event_id="", locale=profile.locale
-            )
-            return await draw(Turn(incoming, session, member, identity, Dialogue(), lang, services))
-
-        return await services.database.run(work)
+        """``draw`` with a turn that writes nothing (the home tab, a modal, its check), in
+        the member's language from their Slack locale."""
+        profile = await self._profiles.get(user)
+        return await self.app.assistant.read_only(
+            CHANNEL, user, draw, locale=profile.locale, display_name=profile.name
+        )

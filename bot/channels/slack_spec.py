@@ -33,7 +33,7 @@ def _channel(app: App) -> Channel:
 
 
 def _sender(settings: Settings) -> Sender:
-    from bot.channels.slack import make_sender
+    from bot.channels.slack_send import make_sender
 
     return make_sender(settings)
 

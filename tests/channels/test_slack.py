@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels.slack import make_sender
+from bot.channels.slack_send import make_sender
 from bot.messages import Attachment, Choice, Reply
 from bot.storage import ProcessedEvent
 from bot.turn import Turn

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.channels.slack import make_sender
+from bot.channels.slack_send import make_sender
 from bot.delivery.worker import DeliveryWorker
 from bot.storage import Lead
 from tests.channels.slack_support import (
