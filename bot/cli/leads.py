@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, open_app
+from bot.channels import registry
 from bot.cli.errors import USAGE, Refused
 from bot.cli.tables import FORMATS, local_time, print_rows
 from bot.leads.cards import rows
@@ -71,10 +72,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     status.set_defaults(run=run_set_status)
 
 
+CLI = "cli"
+"""The channel of a staff id given on the command line (``cli:NAME``)."""
+
+
 def _staff_id(text: str) -> str:
+    """``<channel>:USER_ID`` of a known channel, or ``cli:NAME``."""
     channel, _, user = text.partition(":")
-    if channel not in ("telegram", "slack", "cli") or not user or user != user.strip():
-        raise argparse.ArgumentTypeError("telegram:USER_ID, slack:USER_ID or cli:NAME")
+    known = channel == CLI or registry.find(channel) is not None
+    if not known or not user or user != user.strip():
+        forms = [f"{spec.name}:USER_ID" for spec in registry.specs()]
+        raise argparse.ArgumentTypeError(", ".join(forms) + f" or {CLI}:NAME")
     return text
 
 

@@ -19,6 +19,7 @@ from bot.channels import registry
 from bot.channels.base import ChannelSpec, Sender
 from bot.channels.senders import delivering
 from bot.cli import config
+from bot.cli import leads as leads_cli
 from bot.delivery.staff import staff_chat
 from bot.leads.records import find_lead
 from bot.logs import redact
@@ -168,3 +169,10 @@ async def test_its_longest_ids_are_stored(room: Room, db_app: Any) -> None:
     assert reply.text
     [again] = await db_app.assistant.handle(matrix_event(LONG_ID, "e2", text="/start"))
     assert again.text == reply.text
+
+
+def test_the_command_line_takes_its_staff_ids(room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert leads_cli._staff_id(f"matrix:{ADA}") == f"matrix:{ADA}"
+    monkeypatch.setattr(registry, "SPECS", registry.SPECS[:-1])
+    with pytest.raises(argparse.ArgumentTypeError, match="slack:USER_ID, telegram:USER_ID"):
+        leads_cli._staff_id(f"matrix:{ADA}")
