@@ -198,7 +198,8 @@ class Settings(BaseSettings):
     def staff_targets(self) -> list[str]:
         """The configured ways of telling the office, by name: each channel with a staff
         chat, then e-mail."""
-        from bot.channels.registry import staff_chats  # the registry's specs read settings
+        # imported here, so loading the settings does not load the channel package
+        from bot.channels.registry import staff_chats
 
         targets = list(staff_chats(self))
         if self.office_email and self.smtp_host:

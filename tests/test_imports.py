@@ -13,7 +13,13 @@ import sys
 
 import pytest
 
-LIGHT = ("bot.delivery.worker", "bot.delivery.outbox", "bot.channels.base")
+LIGHT = (
+    "bot.delivery.worker",
+    "bot.delivery.outbox",
+    "bot.channels.base",
+    "bot.channels.registry",
+    "bot.channels.senders",
+)
 HEAVY = ("bot.app", "handlers", "telegram", "slack_bolt", "slack_sdk")
 
 PROBE = """
