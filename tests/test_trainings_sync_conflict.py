@@ -105,3 +105,18 @@ def test_the_cli_reports_the_conflict_and_overwrite_takes_the_file(
     code, out, _ = run(capsys, "sync", "--file", str(path), "--overwrite", JAPAN)
     assert code == 0 and f"updated: 1 ({JAPAN})" in out and "conflict" not in out
     assert with_app(env, seats) == 16
+
+
+async def test_an_edited_training_gone_from_the_file_is_a_conflict_not_a_deletion(
+    make_app: Any, tmp_path: Path
+) -> None:
+    app = await make_app()
+    await sync_catalogue(app)
+    await office_edit(app, seats=20)
+    text = CATALOGUE_FILE.read_text(encoding="utf-8")
+    head, tail = text.split(f"  - id: {JAPAN}", 1)
+    path = tmp_path / "trainings.yaml"
+    path.write_text(head + tail[tail.index("  - id: ") :], encoding="utf-8")
+    report = await sync_catalogue(app, path)
+    assert report.conflicts == [JAPAN] and JAPAN not in report.deleted
+    assert await seats(app) == 20

@@ -90,6 +90,9 @@ async def sync(
     for training in stored:
         if training.id in wanted or training.origin == "office":
             continue
+        if training.office_edited_at is not None:  # gone from the file, edited in the office
+            report.conflicts.append(training.id)
+            continue
         registered = await session.scalar(
             select(func.count()).where(Registration.training_id == training.id)
         )

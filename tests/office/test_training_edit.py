@@ -310,3 +310,19 @@ async def test_an_unknown_training_is_not_found(app: App) -> None:
         assert (await client.get("/office/trainings/nope")).status == 404
         response = await client.post("/office/trainings/nope/close", data={"csrf": token})
         assert response.status == 404
+
+
+async def test_the_pages_speak_german_to_german_staff(make_app: Any) -> None:
+    app = await make_app(**{**STAFF, "staff_language": "de"})
+    await sync_catalogue(app)
+    async with office_client(app) as client:
+        token = await sign_in(client, app)
+        page = await (await client.get(f"/office/trainings/{JAPAN}")).text()
+        form = await (await client.get(f"/office/trainings/{JAPAN}/edit")).text()
+        wrong = await client.post("/office/trainings/new", data={**NEW, "place": "", "csrf": token})
+        wrong_page = await wrong.text()
+        csv_text = await (await client.get(f"/office/trainings/{JAPAN}/attendees.csv")).text()
+    assert "Teilnehmende" in page and "Training absagen" in page and "290,00" in page
+    assert "Speichern" in form and 'value="14"' in form
+    assert "Nichts wurde gespeichert" in wrong_page and "Pflichtfeld." in wrong_page
+    assert csv_text.startswith("Status,Wartelistenplatz,Name")
