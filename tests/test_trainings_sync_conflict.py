@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.storage import Training
 from bot.trainings import changes
-from bot.trainings.catalogue import sync
+from bot.trainings.catalogue import COLUMNS, columns, sync
 from bot.trainings.notices import TrainingNotices
 from knowledge.catalogue import CATALOGUE_FILE, load
 from tests.test_registrations_cli import env, run, with_app
@@ -120,3 +120,18 @@ async def test_an_edited_training_gone_from_the_file_is_a_conflict_not_a_deletio
     report = await sync_catalogue(app, path)
     assert report.conflicts == [JAPAN] and JAPAN not in report.deleted
     assert await seats(app) == 20
+
+
+async def test_a_training_synced_before_fingerprints_is_no_false_conflict(make_app: Any) -> None:
+    """Trainings synced before migration 0007 have no fingerprint; the first office edit
+    takes the stored version as the file's, so an unchanged file is no conflict."""
+    app = await make_app()
+    await sync_catalogue(app)
+    async with app.database.transaction() as session:
+        for training in (await session.execute(select(Training))).scalars():
+            training.catalogue_digest = None
+    await office_edit(app, seats=20)
+    report = await sync_catalogue(app)
+    assert report.conflicts == [] and await seats(app) == 20
+    item = next(t for t in load() if t.id == JAPAN)
+    assert set(columns(item)) == set(COLUMNS)

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,7 +132,22 @@ async def apply(
 
 def digest(item: CatalogueTraining) -> str:
     """The fingerprint of one training's version in the file."""
-    text = json.dumps(columns(item), sort_keys=True, default=str)
+    return _fingerprint(columns(item))
+
+
+def stored_digest(training: Training) -> str:
+    """The same fingerprint of a stored training's columns: for a training synced before
+    fingerprints were kept, its version in the database is the file's last one."""
+    return _fingerprint({name: getattr(training, name) for name in COLUMNS})
+
+
+def _fingerprint(values: dict[str, object]) -> str:
+    def plain(value: object) -> object:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        return str(value)
+
+    text = json.dumps(values, sort_keys=True, default=plain)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -154,6 +169,25 @@ def columns(item: CatalogueTraining) -> dict[str, object]:
         "deadline": item.deadline,
         "in_catalogue": True,
     }
+
+
+COLUMNS = (
+    "topic",
+    "texts",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "place",
+    "online",
+    "language",
+    "seats",
+    "fee_member",
+    "fee_non_member",
+    "currency",
+    "deadline",
+    "in_catalogue",
+)
+"""The keys of :func:`columns`."""
 
 
 def _texts(item: CatalogueTraining) -> dict[str, dict[str, str]]:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import Member, Registration, Training
-from bot.trainings.catalogue import SyncReport, apply, columns
+from bot.trainings.catalogue import SyncReport, apply, columns, stored_digest
 from bot.trainings.notices import TrainingNotices
 from bot.trainings.registrations import count, lock_training, registrations_of
 from knowledge.catalogue import CatalogueTraining
@@ -66,6 +66,8 @@ async def edit(
     """A new version from the office: as a sync of that one training would apply it (more
     seats promote, moved dates are told), and marked as the office's edit."""
     training = await _locked(session, item.id)
+    if training.origin == "catalogue" and training.catalogue_digest is None:
+        training.catalogue_digest = stored_digest(training)  # synced before 0007
     report = SyncReport()
     if await apply(session, training, item, now=notices.now, report=report):
         training.office_edited_at = notices.now

@@ -257,7 +257,11 @@ async def test_move_between_seat_and_waiting_list_with_notices(app: App) -> None
     assert (statuses["Anna"], statuses["P0"]) == ("confirmed", "waiting")
     waiting = page.split('id="waiting"', 1)[1]
     assert "P0" in waiting and "Anna" not in waiting
-    assert "training_promoted" in await outbox_kinds(app)
+    async with app.database.transaction() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    promoted = [row for row in rows if row.kind == "training_promoted"]
+    assert len(promoted) == 1 and promoted[0].key.startswith(f"promoted:{anna.uid}")
+    assert "moved up" in str(promoted[0].payload)  # the promotion's own words, with the .ics
 
 
 async def test_attendees_export_csv_and_xlsx_formula_safe_in_order(app: App) -> None:
@@ -326,3 +330,20 @@ async def test_the_pages_speak_german_to_german_staff(make_app: Any) -> None:
     assert "Speichern" in form and 'value="14"' in form
     assert "Nichts wurde gespeichert" in wrong_page and "Pflichtfeld." in wrong_page
     assert csv_text.startswith("Status,Wartelistenplatz,Name")
+
+
+async def test_a_member_moved_to_the_waiting_list_is_told(app: App) -> None:
+    await sync_catalogue(app)
+    await member_in_chat(app, "anna")
+    await book_people(app, JAPAN, ["Anna"], member_id=1)
+    [anna] = await registrations(app, JAPAN)
+    async with office_client(app) as client:
+        token = await sign_in(client, app)
+        data = {"csrf": token, "uid": anna.uid, "to": "waiting"}
+        page = await (await client.post(f"/office/trainings/{JAPAN}/move", data=data)).text()
+    assert "Moved; the member is being told." in page
+    assert "Anna" in page.split('id="waiting"', 1)[1]
+    async with app.database.transaction() as session:
+        query = select(OutboxMessage).where(OutboxMessage.kind == "training_waiting")
+        [told] = (await session.execute(query)).scalars().all()
+    assert "Back on the waiting list" in str(told.payload)
