@@ -19,6 +19,7 @@ import yaml
 from knowledge.problems import Problem
 
 Report = Callable[[str], None]
+Reporter = Callable[..., None]
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "trainings.yaml"
 TOPICS = ("japan", "korea", "usa", "canada", "ip", "funding")
@@ -63,6 +64,27 @@ class CatalogueTraining:
     """The office's cancellation terms per language; None where the file gives none."""
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One mistake in one training, and the fields it is about (none: the whole training).
+
+    The loader prints the message with file and line; the office's form shows it next to
+    the field."""
+
+    message: str
+    fields: tuple[str, ...] = ()
+
+
+def validate(item: dict[str, Any]) -> tuple[CatalogueTraining | None, list[FieldProblem]]:
+    """One training as the file or the office's form gives it: the training, or None and
+    every problem. The one set of checks for both ways a training comes in."""
+    problems: list[FieldProblem] = []
+    training = _training(
+        item, lambda message, *fields: problems.append(FieldProblem(message, fields))
+    )
+    return (training if not problems else None), problems
+
+
 class _LineLoader(yaml.SafeLoader):
     """Remembers the line of every mapping, so problems can point at the training."""
 
@@ -103,11 +125,10 @@ def _read(path: Path) -> tuple[list[CatalogueTraining], list[Problem]]:
         if not isinstance(item, dict):
             problems.append(Problem(name, None, "every training must be a mapping"))
             continue
-        errors: list[str] = []
-        training = _training(item, errors)
+        training, errors = validate(item)
         if training is not None and training.id in seen:
-            errors.append(f"duplicate id {training.id!r}")
-        problems += [_at(name, item, message) for message in errors]
+            errors.append(FieldProblem(f"duplicate id {training.id!r}", ("id",)))
+        problems += [_at(name, item, error.message) for error in errors]
         if training is not None and not errors:
             seen.add(training.id)
             trainings.append(training)
@@ -119,50 +140,63 @@ def _at(file: str, item: dict[str, Any], message: str) -> Problem:
     return Problem(file, item.get(LINE), label + message)
 
 
-def _training(item: dict[str, Any], errors: list[str]) -> CatalogueTraining | None:
-    """The training, or None after adding to ``errors`` what is wrong."""
-    problem = errors.append
+def _training(item: dict[str, Any], problem: Reporter) -> CatalogueTraining | None:
+    """The training, or None after telling ``problem(message, field)`` what is wrong."""
+    errors = 0
+
+    def report(message: str, *fields: str) -> None:
+        nonlocal errors
+        errors += 1
+        problem(message, *fields)
+
     for key in item:
         if key != LINE and key not in REQUIRED + OPTIONAL:
-            problem(f"unknown field {key!r}")
+            report(f"unknown field {key!r}")
     missing = [key for key in REQUIRED if item.get(key) in (None, "")]
     if missing:
-        problem("missing " + ", ".join(missing))
+        report("missing " + ", ".join(missing), *missing)
         return None
     identifier = str(item["id"])
     if not ID_PATTERN.match(identifier) or len(identifier) > MAX_ID_LENGTH:
-        problem(f"id must be lower-case words joined by '-', at most {MAX_ID_LENGTH} characters")
+        report(
+            f"id must be lower-case words joined by '-', at most {MAX_ID_LENGTH} characters",
+            "id",
+        )
     if item["topic"] not in TOPICS:
-        problem(f"topic must be one of {', '.join(TOPICS)}")
+        report(f"topic must be one of {', '.join(TOPICS)}", "topic")
     if item["language"] not in LANGUAGES:
-        problem("language must be de or en")
-    texts = {field: _texts(item[field], field, problem) for field in ("title", "description")}
+        report("language must be de or en", "language")
+    texts = {
+        field: _texts(item[field], field, _for(report, field)) for field in ("title", "description")
+    }
     cancellation = None
     if item.get("cancellation") not in (None, ""):
-        cancellation = _texts(item["cancellation"], "cancellation", problem)
+        cancellation = _texts(item["cancellation"], "cancellation", _for(report, "cancellation"))
     zone_name = str(item.get("timezone") or DEFAULT_ZONE)
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        problem(f"unknown timezone {zone_name!r}")
+        report(f"unknown timezone {zone_name!r}", "timezone")
         zone = ZoneInfo(DEFAULT_ZONE)
-    starts_at = _moment(item["start"], zone, "start", problem)
-    ends_at = _moment(item["end"], zone, "end", problem)
-    deadline = _moment(item["deadline"], zone, "deadline", problem, end_of_day=True)
+    starts_at = _moment(item["start"], zone, "start", _for(report, "start"))
+    ends_at = _moment(item["end"], zone, "end", _for(report, "end"))
+    deadline = _moment(
+        item["deadline"], zone, "deadline", _for(report, "deadline"), end_of_day=True
+    )
     if starts_at and ends_at and ends_at <= starts_at:
-        problem("end must be after start")
+        report("end must be after start", "end")
     if starts_at and deadline and deadline > starts_at:
-        problem("deadline must not be after the start")
+        report("deadline must not be after the start", "deadline")
     seats = item["seats"]
     if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= 500:
-        problem("seats must be a whole number between 1 and 500")
-    fees = _fees(item["fee"], problem)
+        report("seats must be a whole number between 1 and 500", "seats")
+    fees = _fees(item["fee"], _for(report, "fee"))
     online = item.get("online", False)
     if not isinstance(online, bool):
-        problem("online must be true or false")
+        report("online must be true or false", "online")
     currency = str(item.get("currency", "EUR"))
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        problem("currency must be a three-letter code like EUR")
+        report("currency must be a three-letter code like EUR", "currency")
     if errors or not (starts_at and ends_at and deadline and fees):
         return None
     return CatalogueTraining(
@@ -183,6 +217,11 @@ def _training(item: dict[str, Any], errors: list[str]) -> CatalogueTraining | No
         deadline=deadline,
         cancellation=cancellation,
     )
+
+
+def _for(report: Reporter, field: str) -> Report:
+    """A reporter that names ``field``, for the checks shared by several fields."""
+    return lambda message: report(message, field)
 
 
 def _texts(value: Any, field: str, problem: Report) -> dict[str, str]:

@@ -4,7 +4,11 @@
 on start); ``list``; ``seats ID N`` (a bigger room promotes the waiting list); ``close ID``;
 ``cancel ID`` (asks first; everyone registered or waiting is told, with ``--reason``);
 ``attendees ID``; ``announce ID`` (to members who opted in). Every change and the messages
-it causes are committed together; the messages go out through the outbox.
+it causes are committed together; the messages go out through the outbox. The changes are
+those of :mod:`bot.trainings.changes`, which the office web app makes too.
+
+``sync`` leaves a training edited in the office alone and reports the conflict when the
+file's version changed too; ``sync --overwrite ID`` takes the file's version.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import hashlib
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,10 +30,11 @@ from bot.cli.errors import USAGE, Refused
 from bot.cli.tables import print_rows
 from bot.private_files import private_directory
 from bot.settings import Settings
-from bot.storage import Member, Training
+from bot.storage import Training
+from bot.trainings import changes
 from bot.trainings.catalogue import SyncReport, sync
 from bot.trainings.notices import TrainingNotices
-from bot.trainings.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
+from bot.trainings.registrations import ACTIVE, count, registrations_of, set_seats
 from knowledge.catalogue import CATALOGUE_FILE, check, load
 
 log = logging.getLogger(__name__)
@@ -62,6 +67,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     sync_cmd = add("sync", help="load the catalogue into the database")
     sync_cmd.add_argument(
         "--file", type=Path, help="catalogue file (default: trainings.yaml of the knowledge dir)"
+    )
+    sync_cmd.add_argument(
+        "--overwrite",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="take the file's version of a training edited in the office (repeatable)",
     )
     sync_cmd.set_defaults(run=_run_sync)
     listing = add("list", help="trainings with seats taken and waiting")
@@ -114,10 +126,6 @@ async def _in_transaction(settings: Settings, args: argparse.Namespace, action: 
         return await action(app, session, notices, args)
 
 
-async def _training(session: AsyncSession, training_id: str) -> Training | None:
-    return await lock_training(session, training_id)
-
-
 # the catalogue -------------------------------------------------------------------------
 
 
@@ -125,15 +133,12 @@ def catalogue_file(settings: Settings) -> Path:
     return settings.knowledge_dir / CATALOGUE_FILE.name
 
 
-async def sync_catalogue(session: AsyncSession, notices: TrainingNotices, path: Path) -> SyncReport:
+async def sync_catalogue(
+    session: AsyncSession, notices: TrainingNotices, path: Path, overwrite: Sequence[str] = ()
+) -> SyncReport:
     """The file's trainings into the database; registrants hear of moves and promotions."""
-    report = await sync(session, load(path), now=notices.now)
-    for registration in report.promoted:
-        training = await session.get(Training, registration.training_id)
-        assert training is not None
-        await notices.promoted([registration], training)
-    for training in report.moved:
-        await notices.moved(training, await registrations_of(session, training.id))
+    report = await sync(session, load(path), now=notices.now, overwrite=overwrite)
+    await changes.tell(session, notices, report)
     return report
 
 
@@ -164,6 +169,12 @@ async def sync_on_start(app: App) -> None:
         notices = TrainingNotices(session, app.settings, services.templates, services.clock())
         report = await sync_catalogue(session, notices, path)
     _remember_sync(app.settings, path)
+    if report.conflicts:
+        log.warning(
+            "trainings edited in the office and changed in the file, kept as the office left "
+            "them: %s (optobot trainings sync --overwrite ID takes the file's version)",
+            ", ".join(report.conflicts),
+        )
     log.info(
         "trainings catalogue synced: %s added, %s updated, %s unchanged, %s deleted",
         len(report.added),
@@ -208,7 +219,7 @@ async def _sync(
         for problem in problems:
             print(problem, file=sys.stderr)
         raise Refused(f"{len(problems)} problem(s) in the catalogue; nothing changed")
-    report = await sync_catalogue(session, notices, path)
+    report = await sync_catalogue(session, notices, path, args.overwrite)
     for label, ids in (
         ("added", report.added),
         ("updated", report.updated),
@@ -219,6 +230,11 @@ async def _sync(
         print(f"{label}: {len(ids)}{named}")
     for training_id, registered in report.kept.items():
         print(f"kept: {training_id} is no longer in the file but has {registered} registration(s)")
+    for training_id in report.conflicts:
+        print(
+            f"conflict: {training_id} was edited in the office and changed in the file; "
+            f"kept as the office left it (--overwrite {training_id} takes the file's version)"
+        )
     for training_id, over in report.overbooked.items():
         print(f"warning: {training_id} has {over} more confirmed seat(s) than seats")
     for registration in report.promoted:
@@ -270,12 +286,12 @@ async def _seats(
 async def _close(
     app: App, session: AsyncSession, notices: TrainingNotices, args: argparse.Namespace
 ) -> int:
-    training = await _training(session, args.id)
-    if training is None:
-        raise Refused(f"no training {args.id!r}")
-    if training.status == "cancelled":
-        raise Refused(f"{training.id} is cancelled")
-    training.status, training.updated_at = "closed", notices.now
+    try:
+        training = await changes.close(session, notices, args.id)
+    except changes.ChangeRefused as refused:
+        if refused.reason == "cancelled":
+            raise Refused(f"{args.id} is cancelled") from None
+        raise _refused(args.id, refused) from None
     print(f"{training.id}: registration closed")
     return 0
 
@@ -325,16 +341,11 @@ def _agreed(question: str, told: int) -> bool:
 async def _cancel(
     app: App, session: AsyncSession, notices: TrainingNotices, args: argparse.Namespace
 ) -> int:
-    training = await _training(session, args.id)
-    if training is None:
-        raise Refused(f"no training {args.id!r}")
-    if training.status == "cancelled":  # by someone else while we asked
-        raise Refused(f"{training.id} is cancelled already; nobody is told again")
-    training.status, training.updated_at = "cancelled", notices.now
-    registered = await registrations_of(session, training.id)
-    reason = (args.reason or "").strip() or None
-    await notices.cancelled_by_office(training, registered, reason=reason)
-    print(f"{training.id}: cancelled; {len(registered)} registered or waiting will be told")
+    try:  # cancelled by someone else while we asked: nobody is told again
+        training, told = await changes.cancel(session, notices, args.id, reason=args.reason)
+    except changes.ChangeRefused as refused:
+        raise _refused(args.id, refused) from None
+    print(f"{training.id}: cancelled; {told} registered or waiting will be told")
     return 0
 
 
@@ -367,18 +378,18 @@ async def _attendees(
 async def _announce(
     app: App, session: AsyncSession, notices: TrainingNotices, args: argparse.Namespace
 ) -> int:
-    training = await session.get(Training, args.id)
-    if training is None:
-        raise Refused(f"no training {args.id!r}")
-    if training.status != "open" or not training.in_catalogue or training.deadline < notices.now:
-        raise Refused(f"{training.id} is not open for registration; nothing announced")
-    members = (
-        await session.execute(
-            select(Member)
-            .where(Member.announcements.is_(True), Member.forgotten_at.is_(None))
-            .order_by(Member.id)
-        )
-    ).scalars()
-    queued = await notices.announce(training, list(members))
-    print(f"{training.id}: announcement queued for {queued} member(s)")
+    try:
+        queued = await changes.announce(session, notices, args.id)
+    except changes.ChangeRefused as refused:
+        raise _refused(args.id, refused) from None
+    print(f"{args.id}: announcement queued for {queued} member(s)")
     return 0
+
+
+def _refused(training_id: str, refused: changes.ChangeRefused) -> Refused:
+    """The CLI's sentence for a change refused."""
+    if refused.reason == "cancelled":
+        return Refused(f"{training_id} is cancelled already; nobody is told again")
+    if refused.reason == "not_open":
+        return Refused(f"{training_id} is not open for registration; nothing announced")
+    return Refused(f"no training {training_id!r}")

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.office import auth_pages, lead_pages, training_pages
+from bot.office import auth_pages, lead_pages, training_form, training_pages
 from bot.office.context import COOKIE, OFFICE, SIGNED, Office, office
 from bot.office.links import PREFIX
 from bot.office.render import environment
@@ -94,6 +94,7 @@ def office_app(app: App) -> web.Application:
     sub.router.add_static("/static/", STATIC)
     auth_pages.routes(sub.router)
     lead_pages.routes(sub.router)
+    training_form.routes(sub.router)  # before the pages: "/trainings/new" is not an id
     training_pages.routes(sub.router)
     return sub
 

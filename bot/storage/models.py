@@ -222,7 +222,8 @@ class OutboxMessage(Base):
 
 
 class Training(Base):
-    """A training of the catalogue, synced from ``knowledge/trainings.yaml``."""
+    """A training of the catalogue: synced from ``knowledge/trainings.yaml`` or made in the
+    office."""
 
     __tablename__ = "trainings"
 
@@ -243,6 +244,13 @@ class Training(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")  # open|closed|cancelled
     in_catalogue: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    origin: Mapped[str] = mapped_column(
+        String(10), default="catalogue", server_default="catalogue"
+    )  # catalogue | office
+    catalogue_digest: Mapped[str | None] = mapped_column(String(64))
+    """The fingerprint of the file's version last applied; sync compares it."""
+    office_edited_at: Mapped[datetime | None]
+    """Set by an edit in the office: sync then reports a conflict, never overwrites."""
 
 
 class Registration(Base):

@@ -3,13 +3,20 @@
 Sync never touches a registration: changed seats or dates apply (more seats promote the
 waiting list), a training gone from the file is deleted only when nobody registered,
 otherwise it is kept out of the catalogue and reported.
+
+Trainings live in the database; the file seeds them. A training the office edited (or
+created) is never overwritten silently: when the file's version of it changed since it was
+last applied, sync reports a conflict and leaves it, unless told to ``overwrite`` that id.
+A training made in the office and absent from the file stays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +36,7 @@ class SyncReport:
     overbooked: dict[str, int] = field(default_factory=dict)  # fewer seats than confirmed
     promoted: list[Registration] = field(default_factory=list)
     moved: list[Training] = field(default_factory=list)  # dates changed, registrants told
+    conflicts: list[str] = field(default_factory=list)  # edited in the office and in the file
 
 
 @dataclass(frozen=True)
@@ -41,35 +49,49 @@ class Listed:
 
 
 async def sync(
-    session: AsyncSession, catalogue: Sequence[CatalogueTraining], *, now: datetime
+    session: AsyncSession,
+    catalogue: Sequence[CatalogueTraining],
+    *,
+    now: datetime,
+    overwrite: Collection[str] = (),
 ) -> SyncReport:
+    """The file's trainings into the database; ``overwrite`` are ids whose office edit
+    gives way to the file's version."""
     report = SyncReport()
     wanted = {item.id: item for item in catalogue}
     for item in catalogue:
         training = await lock_training(session, item.id)
         if training is None:
-            session.add(Training(id=item.id, **_columns(item), updated_at=now))
+            session.add(
+                Training(
+                    id=item.id,
+                    **columns(item),
+                    updated_at=now,
+                    origin="catalogue",
+                    catalogue_digest=digest(item),
+                )
+            )
             report.added.append(item.id)
             continue
-        moved = (training.starts_at, training.ends_at) != (item.starts_at, item.ends_at)
-        changed = _apply(training, item)
-        if not changed:
+        if training.office_edited_at is not None and item.id not in overwrite:
+            if training.catalogue_digest == digest(item):
+                report.unchanged.append(item.id)  # the file did not change; the office did
+            else:
+                report.conflicts.append(item.id)
+            continue
+        training.catalogue_digest = digest(item)
+        training.office_edited_at = None
+        if not await apply(session, training, item, now=now, report=report):
             report.unchanged.append(item.id)
             continue
-        training.updated_at = now
         report.updated.append(item.id)
-        if moved and training.status != "cancelled":
-            report.moved.append(training)
-        await session.flush()
-        if training.status != "cancelled":
-            report.promoted += await promote(session, training, now=now)
-        confirmed = await count(session, training.id, "confirmed")
-        if confirmed > training.seats:
-            report.overbooked[training.id] = confirmed - training.seats
     await session.flush()
     stored = (await session.execute(select(Training))).scalars().all()
     for training in stored:
-        if training.id in wanted:
+        if training.id in wanted or training.origin == "office":
+            continue
+        if training.office_edited_at is not None:  # gone from the file, edited in the office
+            report.conflicts.append(training.id)
             continue
         registered = await session.scalar(
             select(func.count()).where(Registration.training_id == training.id)
@@ -83,7 +105,54 @@ async def sync(
     return report
 
 
-def _columns(item: CatalogueTraining) -> dict[str, object]:
+async def apply(
+    session: AsyncSession,
+    training: Training,
+    item: CatalogueTraining,
+    *,
+    now: datetime,
+    report: SyncReport,
+) -> bool:
+    """A new version of a locked training, from the file or the office's form: True when
+    anything changed; moves and promotions go into ``report`` for the notices."""
+    moved = (training.starts_at, training.ends_at) != (item.starts_at, item.ends_at)
+    if not _apply(training, item):
+        return False
+    training.updated_at = now
+    if moved and training.status != "cancelled":
+        report.moved.append(training)
+    await session.flush()
+    if training.status != "cancelled":
+        report.promoted += await promote(session, training, now=now)
+    confirmed = await count(session, training.id, "confirmed")
+    if confirmed > training.seats:
+        report.overbooked[training.id] = confirmed - training.seats
+    return True
+
+
+def digest(item: CatalogueTraining) -> str:
+    """The fingerprint of one training's version in the file."""
+    return _fingerprint(columns(item))
+
+
+def stored_digest(training: Training) -> str:
+    """The same fingerprint of a stored training's columns: for a training synced before
+    fingerprints were kept, its version in the database is the file's last one."""
+    return _fingerprint({name: getattr(training, name) for name in COLUMNS})
+
+
+def _fingerprint(values: dict[str, object]) -> str:
+    def plain(value: object) -> object:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        return str(value)
+
+    text = json.dumps(values, sort_keys=True, default=plain)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def columns(item: CatalogueTraining) -> dict[str, object]:
+    """The Training's columns that the file (or the office's form) sets."""
     return {
         "topic": item.topic,
         "texts": _texts(item),
@@ -102,6 +171,25 @@ def _columns(item: CatalogueTraining) -> dict[str, object]:
     }
 
 
+COLUMNS = (
+    "topic",
+    "texts",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "place",
+    "online",
+    "language",
+    "seats",
+    "fee_member",
+    "fee_non_member",
+    "currency",
+    "deadline",
+    "in_catalogue",
+)
+"""The keys of :func:`columns`."""
+
+
 def _texts(item: CatalogueTraining) -> dict[str, dict[str, str]]:
     """The texts members read, per language; cancellation terms only where the office gave
     them (no schema change: they travel in the JSON column with the title)."""
@@ -114,7 +202,7 @@ def _texts(item: CatalogueTraining) -> dict[str, dict[str, str]]:
 def _apply(training: Training, item: CatalogueTraining) -> bool:
     """Copy the catalogue's values; True when anything changed. Status stays the office's."""
     changed = False
-    for name, value in _columns(item).items():
+    for name, value in columns(item).items():
         if getattr(training, name) != value:
             setattr(training, name, value)
             changed = True

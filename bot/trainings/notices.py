@@ -94,13 +94,21 @@ class TrainingNotices:
             self.session, identity, [reply], key=key, kind=kind, due=due or self.now
         )
 
-    async def promoted(self, registrations: Sequence[Registration], training: Training) -> None:
+    async def promoted(
+        self,
+        registrations: Sequence[Registration],
+        training: Training,
+        *,
+        occasion: str | None = None,
+    ) -> None:
+        """``occasion`` tells apart a second move up of the same registration (by the
+        office, after it moved the member back to the waiting list)."""
         for registration in registrations:
             await self.to_member(
                 registration,
                 training,
                 "trainings/promoted",
-                key=f"promoted:{registration.uid}",
+                key=f"promoted:{registration.uid}" + (f":{occasion}" if occasion else ""),
                 kind="training_promoted",
                 calendar=True,
                 fee=fee_for(training, registration),
