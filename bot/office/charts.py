@@ -16,8 +16,8 @@ from xml.sax.saxutils import escape, quoteattr
 from markupsafe import Markup
 
 PALETTE = ("#0b5fa5", "#5aa9e6", "#d97706", "#9ca3af", "#b91c1c", "#15803d", "#7c3aed", "#0f766e")
-WIDTH = 640
-BAR_HEIGHT = 22
+WIDTH = 480
+BAR_HEIGHT = 20
 _ids = count(1)
 
 
@@ -85,41 +85,42 @@ def _frame(chart: Chart, height: int, body: list[str]) -> str:
 def _text(x: float, y: float, text: str, *, anchor: str = "middle", klass: str = "") -> str:
     extra = f" class={quoteattr(klass)}" if klass else ""
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="12" '
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="13" '
         f'fill="#1d2430"{extra}>{escape(text)}</text>'
     )
 
 
-def _legend(chart: Chart, y: float) -> list[str]:
+def _legend(chart: Chart) -> tuple[list[str], int]:
+    """The series' colours and names in rows that fit the width; and the rows' height."""
     if len(chart.series) < 2:
-        return []
-    parts, x = [], 8.0
+        return [], 0
+    parts: list[str] = []
+    x, y = 8.0, 16.0
     for series in chart.series:
+        wide = 30 + 7.5 * len(series.name)
+        if x + wide > WIDTH and x > 8:
+            x, y = 8.0, y + 18
         parts.append(
             f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{series.colour}"/>'
         )
         parts.append(_text(x + 16, y, series.name, anchor="start"))
-        x += 28 + 7 * len(series.name)
-    return parts
+        x += wide
+    return parts, int(y) + 12
 
 
 def _columns(chart: Chart) -> str:
     """Vertical stacked columns, one per week, the total above each."""
-    top, plot, left = 28 if len(chart.series) > 1 else 8, 160, 8
-    height = top + plot + 40
+    body, legend = _legend(chart)
+    top, plot, left = legend + 8, 160, 8
+    axis = top + plot
     totals = chart.totals()
     peak = max(totals, default=0) or 1
     slot = (WIDTH - 2 * left) / max(len(chart.columns), 1)
     bar = min(slot * 0.6, 56)
-    body = _legend(chart, 16)
-    base = top + plot + 14
-    body.append(
-        f'<line x1="{left}" x2="{WIDTH - left}" y1="{base - 14}" y2="{base - 14}" '
-        'stroke="#9ca3af"/>'
-    )
+    body.append(f'<line x1="{left}" x2="{WIDTH - left}" y1="{axis}" y2="{axis}" stroke="#9ca3af"/>')
     for i, column in enumerate(chart.columns):
         x = left + slot * i + (slot - bar) / 2
-        y = float(top + plot + 14 - 14)
+        y = float(axis)
         for series in chart.series:
             value = series.values[i]
             if not value:
@@ -133,30 +134,29 @@ def _columns(chart: Chart) -> str:
             )
         shown = _number(totals[i]) if any(s.values[i] is not None for s in chart.series) else "–"
         body.append(_text(x + bar / 2, y - 4, shown, klass="total"))
-        body.append(_text(x + bar / 2, base + 8, column))
-    return _frame(chart, height, body)
+        body.append(_text(x + bar / 2, axis + 18, column))
+    return _frame(chart, axis + 28, body)
 
 
 def _horizontal(chart: Chart) -> str:
-    """One bar per item, its label on the left and its number (of the whole) on the right."""
-    label_width, number_width, gap = 220, 90, 8
-    track = WIDTH - label_width - number_width - 2 * gap
-    height = max(len(chart.columns), 1) * (BAR_HEIGHT + 8) + 8
+    """One bar per item under its label, its number (of the whole) at the bar's end."""
+    left, number_width, row = 8, 72, BAR_HEIGHT + 26
+    track = WIDTH - 2 * left - number_width
+    height = max(len(chart.columns), 1) * row + 4
     totals = chart.totals()
     wholes = chart.of or []
     peak = max([*totals, *wholes], default=0) or 1
     body = []
     for i, column in enumerate(chart.columns):
-        y = 8 + i * (BAR_HEIGHT + 8)
-        label = column if len(column) <= 32 else column[:31] + "…"
-        body.append(_text(label_width, y + 15, label, anchor="end"))
-        x0 = label_width + gap
+        y = i * row + 22
+        label = column if len(column) <= 60 else column[:59] + "…"
+        body.append(_text(left, y - 6, label, anchor="start"))
         if wholes:
             body.append(
-                f'<rect x="{x0}" y="{y}" width="{track * wholes[i] / peak:.1f}" '
+                f'<rect x="{left}" y="{y}" width="{track * wholes[i] / peak:.1f}" '
                 f'height="{BAR_HEIGHT}" fill="#e5e7eb"/>'
             )
-        x = float(x0)
+        x = float(left)
         for series in chart.series:
             value = series.values[i] or 0
             w = track * value / peak
@@ -166,5 +166,6 @@ def _horizontal(chart: Chart) -> str:
             )
             x += w
         shown = _number(totals[i]) + (f" / {wholes[i]}" if wholes else "")
-        body.append(_text(WIDTH - number_width + gap, y + 15, shown, anchor="start", klass="total"))
+        end = left + track + 8
+        body.append(_text(end, y + 16, shown, anchor="start", klass="total"))
     return _frame(chart, height, body)

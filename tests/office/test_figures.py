@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import bot.office
 from bot.app import App
 from bot.storage import QuestionLog
 from tests.office.support import STAFF, office_client, sign_in, submit_idea
@@ -125,3 +128,21 @@ async def test_the_figures_need_a_session_and_office_leads_there(app: App) -> No
         assert response.status == 303 and "/office/signin" in response.headers["Location"]
         response = await client.get("/office", allow_redirects=False)
         assert response.headers["Location"] == "/office/"
+
+
+async def test_htmx_comes_from_the_office_itself_under_its_csp(app: App) -> None:
+    """The vendored htmx (README: version and sha256) is the only script, served by us."""
+    vendored = Path(bot.office.__file__).parent / "static" / "htmx.min.js"
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        response = await client.get("/office/leads")
+        page = await response.text()
+        script = await client.get("/office/static/htmx.min.js")
+        body = await script.read()
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/office/static/htmx.min.js" defer>']
+    assert 'hx-get="/office/leads"' in page and 'method="get" action="/office/leads"' in page
+    assert script.status == 200 and body == vendored.read_bytes()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert hashlib.sha256(body).hexdigest() in readme
