@@ -223,6 +223,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
                     subject=f"lead:{lead.ref}",
                     before=before,
                     after=status,
+                    via="office",
                 )
     except LeadError as refused:
         return await detail(request, problem=refused.reason)

@@ -158,7 +158,7 @@ async def test_claim_in_the_office_tells_the_member_and_changes_the_staff_cards(
         "lead_claimed",
         "lead:IDEA-2026-0001",
     )
-    assert change.details == {"before": "new", "after": "claimed"}
+    assert change.details == {"before": "new", "after": "claimed", "via": "office"}
 
 
 async def test_the_office_follows_the_chat_buttons_rules(app: App) -> None:
