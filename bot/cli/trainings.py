@@ -27,6 +27,7 @@ from bot.cli.tables import print_rows
 from bot.private_files import private_directory
 from bot.settings import Settings
 from bot.storage import Member, Training
+from bot.storage.database import CATALOGUE_LOCK, one_at_a_time
 from bot.trainings.catalogue import SyncReport, sync
 from bot.trainings.notices import TrainingNotices
 from bot.trainings.registrations import ACTIVE, count, lock_training, registrations_of, set_seats
@@ -126,7 +127,11 @@ def catalogue_file(settings: Settings) -> Path:
 
 
 async def sync_catalogue(session: AsyncSession, notices: TrainingNotices, path: Path) -> SyncReport:
-    """The file's trainings into the database; registrants hear of moves and promotions."""
+    """The file's trainings into the database; registrants hear of moves and promotions.
+
+    Two processes starting together (two hosts, two containers) both sync: the second
+    waits for the first's transaction and finds its rows instead of inserting them again."""
+    await one_at_a_time(session, CATALOGUE_LOCK)
     report = await sync(session, load(path), now=notices.now)
     for registration in report.promoted:
         training = await session.get(Training, registration.training_id)
