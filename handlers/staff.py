@@ -12,6 +12,8 @@ import dataclasses
 from bot.leads.cards import VERB_STATUS, lead_card
 from bot.leads.records import LeadError, find_lead, set_status
 from bot.messages import Reply
+from bot.office.audit import record
+from bot.office.staff import StaffMember
 from bot.storage import Lead
 from bot.turn import Turn
 
@@ -31,8 +33,9 @@ class StaffActions:
         if status is None or lead is None:
             return [turn.reply("staff/unknown_lead", notice=True, ref=ref)]
         incoming = turn.incoming
+        before = lead.status
         try:
-            await set_status(
+            changed = await set_status(
                 turn.session,
                 turn.services,
                 lead,
@@ -46,9 +49,30 @@ class StaffActions:
                 turn.reply(f"staff/{refused.reason}", notice=True, lead=lead),
                 self._card(turn, lead),
             ]
+        if changed:
+            await _record(turn, lead, before)
         return [self._card(turn, lead)]
 
     @staticmethod
     def _card(turn: Turn, lead: Lead) -> Reply:
         card = lead_card(turn.services.templates, turn.services.settings, lead)
         return dataclasses.replace(card, edit=True)
+
+
+async def _record(turn: Turn, lead: Lead, before: str) -> None:
+    """The press in the lead's history, as the office records its own buttons: who, what,
+    when, and ``via`` the chat it was pressed in, so the lead page's history is complete."""
+    incoming = turn.incoming
+    presser = StaffMember(
+        incoming.channel, incoming.user_id, incoming.display_name or incoming.user_id
+    )
+    await record(
+        turn.session,
+        presser,
+        f"lead_{lead.status}",
+        turn.services.clock(),
+        subject=f"lead:{lead.ref}",
+        before=before,
+        after=lead.status,
+        via=incoming.channel,
+    )

@@ -31,6 +31,7 @@ from bot.cli.tables import print_rows
 from bot.private_files import private_directory
 from bot.settings import Settings
 from bot.storage import Training
+from bot.storage.database import CATALOGUE_LOCK, one_at_a_time
 from bot.trainings import changes
 from bot.trainings.catalogue import SyncReport, sync
 from bot.trainings.notices import TrainingNotices
@@ -136,7 +137,11 @@ def catalogue_file(settings: Settings) -> Path:
 async def sync_catalogue(
     session: AsyncSession, notices: TrainingNotices, path: Path, overwrite: Sequence[str] = ()
 ) -> SyncReport:
-    """The file's trainings into the database; registrants hear of moves and promotions."""
+    """The file's trainings into the database; registrants hear of moves and promotions.
+
+    Two processes starting together (two hosts, two containers) both sync: the second
+    waits for the first's transaction and finds its rows instead of inserting them again."""
+    await one_at_a_time(session, CATALOGUE_LOCK)
     report = await sync(session, load(path), now=notices.now, overwrite=overwrite)
     await changes.tell(session, notices, report)
     return report

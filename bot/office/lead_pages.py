@@ -9,6 +9,7 @@ edited through the outbox, exactly as after a press in Slack or Telegram.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from bot.office.context import office, signed
 from bot.office.lead_view import FIELDS, REGIONS, LeadFilter, LeadRow, Words, find_leads
 from bot.office.links import PREFIX
 from bot.storage import Lead, LeadNote, Member, OutboxMessage
+from bot.xlsx_export import XLSX_TYPE, xlsx_bytes
 
 NOTE_LIMIT = 4000
 
@@ -29,6 +31,7 @@ NOTE_LIMIT = 4000
 def routes(router: web.UrlDispatcher) -> None:
     router.add_get("/leads", listing)
     router.add_get("/leads.csv", export)
+    router.add_get("/leads.xlsx", export_xlsx)
     router.add_get("/leads/{ref}", detail)
     router.add_post("/leads/{ref}/status", change_status)
     router.add_post("/leads/{ref}/notes", add_note)
@@ -71,8 +74,8 @@ async def listing(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def export(request: web.Request) -> web.StreamResponse:
-    here = office(request)
+async def _table(request: web.Request) -> tuple[list[str], list[list[Any]]]:
+    """The filtered list as a header and rows, the same for the CSV and the XLSX."""
     words = _words(request)
     _, found = await _found(request)
     header = [words.word(f"column_{name}") for name in CSV_COLUMNS]
@@ -91,15 +94,36 @@ async def export(request: web.Request) -> web.StreamResponse:
                 row.field,
                 row.status,
                 lead.assignee or "",
-                lead.created_at.isoformat(timespec="minutes"),
+                lead.created_at,
             ]
         )
-    stamp = here.now().strftime("%Y-%m-%d")
+    return header, rows
+
+
+def _download(request: web.Request, suffix: str) -> dict[str, str]:
+    stamp = office(request).now().strftime("%Y-%m-%d")
+    return {"Content-Disposition": f'attachment; filename="leads-{stamp}.{suffix}"'}
+
+
+async def export(request: web.Request) -> web.StreamResponse:
+    header, rows = await _table(request)
+    for row in rows:
+        row[-1] = row[-1].isoformat(timespec="minutes")
     return web.Response(
         text=csv_text(header, rows),
         content_type="text/csv",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="leads-{stamp}.csv"'},
+        headers=_download(request, "csv"),
+    )
+
+
+async def export_xlsx(request: web.Request) -> web.StreamResponse:
+    """The same list as a workbook: the creation time a real date cell."""
+    header, rows = await _table(request)
+    return web.Response(
+        body=xlsx_bytes(header, rows, sheet="Leads"),
+        content_type=XLSX_TYPE,
+        headers=_download(request, "xlsx"),
     )
 
 
@@ -199,6 +223,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
                     subject=f"lead:{lead.ref}",
                     before=before,
                     after=status,
+                    via="office",
                 )
     except LeadError as refused:
         return await detail(request, problem=refused.reason)

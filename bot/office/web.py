@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.office import auth_pages, lead_pages, training_form, training_pages
+from bot.office import auth_pages, figure_pages, lead_pages, training_form, training_pages
 from bot.office.context import COOKIE, OFFICE, SIGNED, Office, office
 from bot.office.links import PREFIX
 from bot.office.render import environment
@@ -37,7 +37,8 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; "
+    "style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -84,15 +85,15 @@ async def _guarded(request: web.Request, handler: Handler, here: Office) -> web.
 
 
 async def _home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther(f"{PREFIX}/leads")
+    raise web.HTTPSeeOther(f"{PREFIX}/")
 
 
 def office_app(app: App) -> web.Application:
     sub = web.Application(middlewares=[guard])
     sub[OFFICE] = Office(app, environment(app.services.templates))
-    sub.router.add_get("/", _home)
     sub.router.add_static("/static/", STATIC)
     auth_pages.routes(sub.router)
+    figure_pages.routes(sub.router)
     lead_pages.routes(sub.router)
     training_form.routes(sub.router)  # before the pages: "/trainings/new" is not an id
     training_pages.routes(sub.router)

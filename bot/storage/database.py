@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_411_003  # pg advisory lock id: one worker migrates at a time
+CATALOGUE_LOCK = 7_411_004  # pg advisory lock id: one process syncs the trainings at a time
 
 
 class Database:
@@ -99,6 +100,14 @@ INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 def dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name
+
+
+async def one_at_a_time(session: AsyncSession, lock: int) -> None:
+    """Hold ``lock`` until the session's transaction ends, so a second process doing the
+    same work waits and then sees the first one's rows. On PostgreSQL an advisory
+    transaction lock; SQLite serialises its writers already."""
+    if dialect(session) == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock})
 
 
 def upsert_insert(session: AsyncSession) -> Callable[..., postgresql.Insert | sqlite.Insert]:

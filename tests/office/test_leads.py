@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from bot.app import App
 from bot.csv_export import safe_cell
 from bot.leads.records import find_lead, set_status
 from bot.storage import Lead, LeadNote, OfficeAudit, OutboxMessage
+from bot.xlsx_export import XLSX_TYPE
 from tests.conversation import Conversation
 from tests.office.support import STAFF, STAFF_ID, office_client, sign_in, submit_idea
 
@@ -155,7 +158,7 @@ async def test_claim_in_the_office_tells_the_member_and_changes_the_staff_cards(
         "lead_claimed",
         "lead:IDEA-2026-0001",
     )
-    assert change.details == {"before": "new", "after": "claimed"}
+    assert change.details == {"before": "new", "after": "claimed", "via": "office"}
 
 
 async def test_the_office_follows_the_chat_buttons_rules(app: App) -> None:
@@ -223,6 +226,28 @@ async def test_the_csv_is_the_filtered_list_and_formula_safe(app: App) -> None:
     assert row[4] == '\'=HYPERLINK("http://evil")'
     assert "Canada (Québec)" in row
     assert len(list(csv.reader(io.StringIO(everything)))) == 3
+
+
+async def test_the_xlsx_is_the_same_filtered_list_with_a_date_cell(app: App) -> None:
+    await two_leads(app)
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        page = await (await client.get("/office/leads", params={"region": "quebec"})).text()
+        response = await client.get("/office/leads.xlsx", params={"region": "quebec"})
+        body = await response.read()
+        everything = await (await client.get("/office/leads.xlsx")).read()
+    assert 'href="/office/leads.xlsx?region=quebec"' in page
+    assert response.headers["Content-Type"] == XLSX_TYPE
+    assert 'filename="leads-' in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Reference", "Kind", "Title")
+    [row] = rows[1:]
+    assert row[0] == "IDEA-2026-0002" and row[1] == "Project idea"
+    assert row[4] == '\'=HYPERLINK("http://evil")'
+    assert "Canada (Québec)" in row
+    assert isinstance(row[-1], datetime)
+    assert len(list(openpyxl.load_workbook(io.BytesIO(everything)).active.iter_rows())) == 3
 
 
 @pytest.mark.parametrize(
