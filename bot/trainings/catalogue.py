@@ -81,6 +81,7 @@ async def sync(
             continue
         training.catalogue_digest = digest(item)
         training.office_edited_at = None
+        training.origin = "catalogue"  # the file's version from now on
         if not await apply(session, training, item, now=now, report=report):
             report.unchanged.append(item.id)
             continue
