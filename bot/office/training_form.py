@@ -184,9 +184,15 @@ def _form(
         creating=creating,
         errors=errors or {},
         general=general or [],
-        topics=TOPICS,
+        topics=[(topic, _topic_name(request, topic)) for topic in TOPICS],
         languages=LANGUAGES,
     )
+
+
+def _topic_name(request: web.Request, topic: str) -> str:
+    """The topic as members read it in the chat."""
+    language = signed(request).row.language
+    return office(request).services.templates.render(language, "trainings/topic_name", topic=topic)
 
 
 def _number(text: str, kind: type[int] | type[float]) -> Any:
