@@ -347,3 +347,16 @@ async def test_a_member_moved_to_the_waiting_list_is_told(app: App) -> None:
         query = select(OutboxMessage).where(OutboxMessage.kind == "training_waiting")
         [told] = (await session.execute(query)).scalars().all()
     assert "Back on the waiting list" in str(told.payload)
+
+
+async def test_switching_language_on_a_problem_page_lands_on_the_training(app: App) -> None:
+    await sync_catalogue(app)
+    async with office_client(app) as client:
+        token = await sign_in(client, app)
+        refused = await client.post(f"/office/trainings/{JAPAN}/cancel", data={"csrf": token})
+        assert refused.status == 400
+        data = {"csrf": token, "language": "de", "next": f"/office/trainings/{JAPAN}/cancel"}
+        response = await client.post("/office/language", data=data)
+        page = await response.text()
+    assert response.status == 200 and response.url.path == f"/office/trainings/{JAPAN}"
+    assert "Training absagen" in page
