@@ -178,6 +178,7 @@ async def test_an_edit_with_more_seats_promotes_and_tells_the_waiting(app: App) 
         values.update(topic="japan", language="de", seats="15", csrf=token)
         response = await client.post(f"/office/trainings/{JAPAN}/edit", data=values)
         assert response.status == 200, await response.text()
+        assert "edited the training: seats" in await response.text()
     anna = (await registrations(app, JAPAN))[-1]
     assert anna.status == "confirmed"
     assert "training_promoted" in await outbox_kinds(app)
