@@ -5,6 +5,7 @@ from the file but never overwrites an office edit silently (it reports the confl
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +103,14 @@ def test_the_cli_reports_the_conflict_and_overwrite_takes_the_file(
     assert f"conflict: {JAPAN} was edited in the office" in out
     assert f"--overwrite {JAPAN}" in out
     assert with_app(env, seats) == 20
+    code, out, _ = run(capsys, "list", "--format", "json")
+    japan = next(row for row in json.loads(out) if row["id"] == JAPAN)
+    assert japan["origin"] == "file, edited in the office"
     code, out, _ = run(capsys, "sync", "--file", str(path), "--overwrite", JAPAN)
     assert code == 0 and f"updated: 1 ({JAPAN})" in out and "conflict" not in out
     assert with_app(env, seats) == 16
+    code, out, _ = run(capsys, "list", "--format", "json")
+    assert next(row for row in json.loads(out) if row["id"] == JAPAN)["origin"] == "file"
 
 
 async def test_an_edited_training_gone_from_the_file_is_a_conflict_not_a_deletion(

@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 SYNC_STAMP = "trainings-synced"
 """In the data directory: the fingerprint of the catalogue last synced on start."""
 
-LIST_COLUMNS = ("id", "start", "topic", "status", "seats", "confirmed", "waiting", "title")
+LIST_COLUMNS = ("id", "start", "topic", "status", "seats", "confirmed", "waiting", "origin")
+LIST_COLUMNS += ("title",)
 ATTENDEE_COLUMNS = (
     "status",
     "waiting_position",
@@ -262,11 +263,19 @@ async def _list(
                 "seats": training.seats,
                 "confirmed": await count(session, training.id, "confirmed"),
                 "waiting": await count(session, training.id, "waiting"),
+                "origin": _origin(training),
                 "title": training.texts["title"]["de"],
             }
         )
     print_rows(rows, args.format, columns=LIST_COLUMNS, empty="(none)")
     return 0
+
+
+def _origin(training: Training) -> str:
+    """Where the training's version comes from: what ``sync`` would leave alone."""
+    if training.origin == "office":
+        return "office"
+    return "file, edited in the office" if training.office_edited_at else "file"
 
 
 async def _seats(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from multidict import MultiDictProxy
+from sqlalchemy.exc import IntegrityError
 
 from bot.office.audit import record
 from bot.office.context import office, signed
@@ -151,9 +152,10 @@ async def _submit(request: web.Request, *, creating: bool) -> web.StreamResponse
                 action = "training_created"
                 details: dict[str, Any] = {}
             else:
-                _, report = await changes.edit(session, notices, training)
+                _, report, changed = await changes.edit(session, notices, training)
                 action = "training_edited"
                 details = {
+                    "fields": changed,
                     "promoted": len(report.promoted),
                     "moved": bool(report.moved),
                 }
@@ -165,6 +167,8 @@ async def _submit(request: web.Request, *, creating: bool) -> web.StreamResponse
             raise web.HTTPNotFound() from None
         errors = {"id": [refused.reason]}
         return _form(request, values, creating=creating, errors=errors, general=[])
+    except IntegrityError:  # the same id created by a second worker at the same moment
+        return _form(request, values, creating=creating, errors={"id": ["exists"]}, general=[])
     raise web.HTTPSeeOther(f"{PREFIX}/trainings/{training.id}?done=saved")
 
 
@@ -184,9 +188,15 @@ def _form(
         creating=creating,
         errors=errors or {},
         general=general or [],
-        topics=TOPICS,
+        topics=[(topic, _topic_name(request, topic)) for topic in TOPICS],
         languages=LANGUAGES,
     )
+
+
+def _topic_name(request: web.Request, topic: str) -> str:
+    """The topic as members read it in the chat."""
+    language = signed(request).row.language
+    return office(request).services.templates.render(language, "trainings/topic_name", topic=topic)
 
 
 def _number(text: str, kind: type[int] | type[float]) -> Any:

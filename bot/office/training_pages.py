@@ -44,6 +44,13 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/trainings/{id}/cancel", cancel)
     router.add_post("/trainings/{id}/announce", announce)
     router.add_post("/trainings/{id}/move", move)
+    router.add_get("/trainings/{id}/{action:close|cancel|announce|move}", back)
+
+
+async def back(request: web.Request) -> web.StreamResponse:
+    """A button's address opened (the language switch on a page that showed a problem):
+    the training's page."""
+    raise web.HTTPSeeOther(f"{PREFIX}/trainings/{request.match_info['id']}")
 
 
 def _subject(training_id: str) -> str:

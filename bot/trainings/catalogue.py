@@ -81,6 +81,7 @@ async def sync(
             continue
         training.catalogue_digest = digest(item)
         training.office_edited_at = None
+        training.origin = "catalogue"  # the file's version from now on
         if not await apply(session, training, item, now=now, report=report):
             report.unchanged.append(item.id)
             continue
@@ -112,12 +113,14 @@ async def apply(
     *,
     now: datetime,
     report: SyncReport,
-) -> bool:
-    """A new version of a locked training, from the file or the office's form: True when
-    anything changed; moves and promotions go into ``report`` for the notices."""
+) -> list[str]:
+    """A new version of a locked training, from the file or the office's form: the names of
+    the columns that changed (none: nothing did); moves and promotions go into ``report``
+    for the notices."""
     moved = (training.starts_at, training.ends_at) != (item.starts_at, item.ends_at)
-    if not _apply(training, item):
-        return False
+    changed = _apply(training, item)
+    if not changed:
+        return changed
     training.updated_at = now
     if moved and training.status != "cancelled":
         report.moved.append(training)
@@ -127,7 +130,7 @@ async def apply(
     confirmed = await count(session, training.id, "confirmed")
     if confirmed > training.seats:
         report.overbooked[training.id] = confirmed - training.seats
-    return True
+    return changed
 
 
 def digest(item: CatalogueTraining) -> str:
@@ -199,13 +202,14 @@ def _texts(item: CatalogueTraining) -> dict[str, dict[str, str]]:
     return texts
 
 
-def _apply(training: Training, item: CatalogueTraining) -> bool:
-    """Copy the catalogue's values; True when anything changed. Status stays the office's."""
-    changed = False
+def _apply(training: Training, item: CatalogueTraining) -> list[str]:
+    """Copy the catalogue's values; the names of those that changed. Status stays the
+    office's."""
+    changed: list[str] = []
     for name, value in columns(item).items():
         if getattr(training, name) != value:
             setattr(training, name, value)
-            changed = True
+            changed.append(name)
     return changed
 
 

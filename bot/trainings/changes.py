@@ -62,17 +62,19 @@ async def create(
 
 async def edit(
     session: AsyncSession, notices: TrainingNotices, item: CatalogueTraining
-) -> tuple[Training, SyncReport]:
+) -> tuple[Training, SyncReport, list[str]]:
     """A new version from the office: as a sync of that one training would apply it (more
-    seats promote, moved dates are told), and marked as the office's edit."""
+    seats promote, moved dates are told), and marked as the office's edit; with the names
+    of the columns that changed."""
     training = await _locked(session, item.id)
     if training.origin == "catalogue" and training.catalogue_digest is None:
         training.catalogue_digest = stored_digest(training)  # synced before 0007
     report = SyncReport()
-    if await apply(session, training, item, now=notices.now, report=report):
+    changed = await apply(session, training, item, now=notices.now, report=report)
+    if changed:
         training.office_edited_at = notices.now
         await tell(session, notices, report)
-    return training, report
+    return training, report, changed
 
 
 async def close(session: AsyncSession, notices: TrainingNotices, training_id: str) -> Training:

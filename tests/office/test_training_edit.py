@@ -4,6 +4,7 @@ checks, close, cancel with a reason, announce, move a member, the exports, CSRF,
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from typing import Any
@@ -162,6 +163,40 @@ async def test_an_id_taken_already_is_refused(app: App) -> None:
     assert response.status == 400 and "exists already" in page
 
 
+def form_values(form: str) -> dict[str, str]:
+    """What the browser would send back of the edit form as it was served."""
+    values = dict(re.findall(r'name="([a-z_]+)" type="[^"]+" value="([^"]*)"', form))
+    values.update(re.findall(r'name="([a-z_]+)" rows="\d">([^<]*)<', form))
+    values.update(
+        re.findall(
+            r'<select id="f-[a-z]+" name="([a-z]+)">.*?value="([a-z]+)" selected', form, re.S
+        )
+    )
+    if 'name="online" id="f-online" checked' in form:
+        values["online"] = "on"
+    return {name: html.unescape(value) for name, value in values.items()}
+
+
+async def test_new_dates_in_the_office_tell_the_registered(app: App) -> None:
+    await sync_catalogue(app)
+    await member_in_chat(app, "anna")
+    await book_people(app, JAPAN, ["Anna"], member_id=1)
+    async with office_client(app) as client:
+        token = await sign_in(client, app)
+        values = form_values(await (await client.get(f"/office/trainings/{JAPAN}/edit")).text())
+        assert (values["topic"], values["language"]) == ("japan", "de")
+        values.update(start="2027-01-13T09:00", end="2027-01-13T17:00", csrf=token)
+        response = await client.post(f"/office/trainings/{JAPAN}/edit", data=values)
+        page = await response.text()
+    assert "edited the training: start, end" in page
+    async with app.database.transaction() as session:
+        query = select(OutboxMessage).where(OutboxMessage.kind == "training_moved")
+        [told] = (await session.execute(query)).scalars().all()
+        training = await session.get(Training, JAPAN)
+    assert training is not None and training.starts_at.day == 13
+    assert "13" in str(told.payload)
+
+
 async def test_an_edit_with_more_seats_promotes_and_tells_the_waiting(app: App) -> None:
     await sync_catalogue(app)
     await member_in_chat(app, "anna")
@@ -169,15 +204,12 @@ async def test_an_edit_with_more_seats_promotes_and_tells_the_waiting(app: App) 
     await book_people(app, JAPAN, ["Anna"], member_id=1)
     async with office_client(app) as client:
         token = await sign_in(client, app)
-        form = await (await client.get(f"/office/trainings/{JAPAN}/edit")).text()
-        values = dict(re.findall(r'name="([a-z_]+)" type="[^"]+" value="([^"]*)"', form))
+        values = form_values(await (await client.get(f"/office/trainings/{JAPAN}/edit")).text())
         assert values["seats"] == "14"
-        values.update(
-            {name: text for name, text in re.findall(r'name="([a-z_]+)" rows="\d">([^<]*)<', form)}
-        )
-        values.update(topic="japan", language="de", seats="15", csrf=token)
+        values.update(seats="15", csrf=token)
         response = await client.post(f"/office/trainings/{JAPAN}/edit", data=values)
         assert response.status == 200, await response.text()
+        assert "edited the training: seats" in await response.text()
     anna = (await registrations(app, JAPAN))[-1]
     assert anna.status == "confirmed"
     assert "training_promoted" in await outbox_kinds(app)
@@ -347,3 +379,16 @@ async def test_a_member_moved_to_the_waiting_list_is_told(app: App) -> None:
         query = select(OutboxMessage).where(OutboxMessage.kind == "training_waiting")
         [told] = (await session.execute(query)).scalars().all()
     assert "Back on the waiting list" in str(told.payload)
+
+
+async def test_switching_language_on_a_problem_page_lands_on_the_training(app: App) -> None:
+    await sync_catalogue(app)
+    async with office_client(app) as client:
+        token = await sign_in(client, app)
+        refused = await client.post(f"/office/trainings/{JAPAN}/cancel", data={"csrf": token})
+        assert refused.status == 400
+        data = {"csrf": token, "language": "de", "next": f"/office/trainings/{JAPAN}/cancel"}
+        response = await client.post("/office/language", data=data)
+        page = await response.text()
+    assert response.status == 200 and response.url.path == f"/office/trainings/{JAPAN}"
+    assert "Training absagen" in page
