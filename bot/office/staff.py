@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.channels import registry
 from bot.settings import Settings
-
-CHANNELS = ("telegram", "slack")
 
 
 class NotStaff(ValueError):
-    """The id is not of the form ``telegram:ID``/``slack:ID`` or is not configured as staff."""
+    """The id is not of the form ``<channel>:ID`` (``telegram:123``, ``slack:U01``) or is not
+    configured as staff."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ def staff_of(key: str, name: str) -> StaffMember:
 
 def parse_staff(text: str) -> tuple[str, str]:
     channel, _, user_id = text.strip().partition(":")
-    if channel not in CHANNELS or not user_id.strip():
-        raise NotStaff(f"{text!r} is not telegram:ID or slack:ID")
+    if registry.find(channel) is None or not user_id.strip():
+        forms = " or ".join(f"{spec.name}:ID" for spec in registry.specs())
+        raise NotStaff(f"{text!r} is not {forms}")
     return channel, user_id.strip()
 
 
@@ -44,5 +45,5 @@ def is_configured(settings: Settings, key: str) -> bool:
         channel, user_id = parse_staff(key)
     except NotStaff:
         return False
-    ids = settings.staff_telegram_ids if channel == "telegram" else settings.staff_slack_ids
-    return user_id in ids
+    spec = registry.find(channel)
+    return spec is not None and user_id in spec.staff_ids(settings)

@@ -24,6 +24,7 @@ from bot.delivery.staff import staff_chat
 from bot.leads.records import find_lead
 from bot.logs import redact
 from bot.messages import Incoming
+from bot.office.staff import is_configured
 from bot.server import NoChannelConfigured, check_channels, configured_channels
 from bot.settings import Settings
 from bot.storage.models import PLATFORM_ID
@@ -176,3 +177,11 @@ def test_the_command_line_takes_its_staff_ids(room: Room, monkeypatch: pytest.Mo
     monkeypatch.setattr(registry, "SPECS", registry.SPECS[:-1])
     with pytest.raises(argparse.ArgumentTypeError, match="slack:USER_ID, telegram:USER_ID"):
         leads_cli._staff_id(f"matrix:{ADA}")
+
+
+def test_its_staff_may_sign_in_to_the_office(room: Room, make_settings: Any) -> None:
+    settings = make_settings(staff_slack_ids="U0ADA")
+    assert is_configured(settings, f"matrix:{ADA}")
+    assert is_configured(settings, "slack:U0ADA")
+    assert not is_configured(settings, "matrix:@bob:example.org")
+    assert not is_configured(settings, "fax:U0ADA")
