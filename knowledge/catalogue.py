@@ -26,8 +26,8 @@ LANGUAGES = ("de", "en")
 DEFAULT_ZONE = "Europe/Berlin"
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 40  # leaves room in button actions ("tr:show:<id>" ≤ 64 bytes)
-REQUIRED = ("id", "topic", "title", "description", "start", "end", "place", "language")
-REQUIRED += ("seats", "fee", "deadline")
+REQUIRED: tuple[str, ...] = ("id", "topic", "title", "description", "start", "end", "place")
+REQUIRED += ("language", "seats", "fee", "deadline")
 OPTIONAL = ("timezone", "online", "currency", "cancellation")
 LINE = "__line__"
 

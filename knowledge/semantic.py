@@ -149,7 +149,7 @@ class VectorCache:
             if found is not None:
                 self._questions.move_to_end(text)
                 return found
-        vector = self.encoder.encode([text])[0]
+        vector: np.ndarray = self.encoder.encode([text])[0]
         with self._lock:
             self.encoded += 1
             self._questions[text] = vector

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -93,15 +93,19 @@ class Database:
         await self.engine.dispose()
 
 
-INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+Insert = postgresql.Insert | sqlite.Insert
+INSERTS: dict[str, Callable[[Table | type[object]], Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 """The INSERT with ``ON CONFLICT`` of each backend, by dialect name."""
 
 
 def dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name
+    return session.get_bind().dialect.name
 
 
-def upsert_insert(session: AsyncSession) -> Callable[..., postgresql.Insert | sqlite.Insert]:
+def upsert_insert(session: AsyncSession) -> Callable[[Table | type[object]], Insert]:
     """The INSERT construct that knows ``ON CONFLICT`` on the session's backend."""
     return INSERTS[dialect(session)]
 
