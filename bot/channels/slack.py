@@ -346,7 +346,7 @@ class SlackChannel:
         except Exception:
             log.exception("Slack event failed")
         finally:
-            self._busy.discard(task)  # type: ignore[arg-type]
+            self._busy.discard(task)
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """Direct messages; other bots, our own messages and edits are not a member talking."""
@@ -394,7 +394,7 @@ class SlackChannel:
         """
         words = text.split()
         router = self.app.services.router
-        if not words or router is None or words[0].lower() not in router.commands:
+        if not words or words[0].lower() not in router.commands:
             return text
         arguments = words[1:]
         if typed_alone and (len(arguments) > 1 or any(not w.islower() for w in arguments)):
@@ -550,9 +550,7 @@ class SlackChannel:
         answers = blocks.form_answers(form, view)
 
         async def check(turn: Turn) -> dict[str, str]:
-            forms = turn.services.forms
-            assert forms is not None
-            return forms.check(turn, form, answers)[1]
+            return turn.services.forms.check(turn, form, answers)[1]
 
         problems = await self._drawn(user, check)
         if problems:
@@ -579,8 +577,7 @@ class SlackChannel:
     # helpers -----------------------------------------------------------------------------
 
     def _form(self, name: str) -> Form | None:
-        forms = self.app.services.forms
-        return forms.forms.get(name) if forms is not None else None
+        return self.app.services.forms.forms.get(name)
 
     def _modal_texts(self, turn: Turn) -> blocks.ModalTexts:
         return blocks.ModalTexts(

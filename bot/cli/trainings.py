@@ -53,7 +53,7 @@ ATTENDEE_COLUMNS = (
 Action = Callable[[App, AsyncSession, TrainingNotices, argparse.Namespace], Awaitable[int]]
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "trainings", help="manage trainings", description="Manage trainings and registrations."
     )

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Table, event, text
+from sqlalchemy import CursorResult, Result, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -108,6 +108,13 @@ def dialect(session: AsyncSession) -> str:
 def upsert_insert(session: AsyncSession) -> Callable[[Table | type[object]], Insert]:
     """The INSERT construct that knows ``ON CONFLICT`` on the session's backend."""
     return INSERTS[dialect(session)]
+
+
+def rows_touched(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched: its result is a CursorResult, which the hints
+    of ``AsyncSession.execute`` do not say."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def connection_lost(error: BaseException) -> bool:
