@@ -82,8 +82,8 @@ class ConsoleChannel:
             user_id=self.user,
             chat_id=self.chat_id,
             event_id=event_id,
-            text=None if pressed else line,
-            action=pressed.action if pressed else None,
+            text=line if pressed is None else None,
+            action=None if pressed is None else pressed.action,
             locale=self.language,
             display_name=self.user,
         )
