@@ -42,19 +42,21 @@ async def build_app(
     if migrate:
         await database.upgrade()
     templates = Templates(office=settings.office)
-    services = Services(settings, templates, database, clock=clock, forms=FormEngine())
-    services.knowledge = KnowledgeBase(
+    knowledge = KnowledgeBase(
         settings.knowledge_dir / "entries", vectors=settings.data_dir / "knowledge-vectors.npz"
     )
+    services = Services(settings, templates, database, knowledge, FormEngine(), clock=clock)
     handlers = [OfficeSignIn(), *build_handlers(services)]  # /office: the web app's sign-in
     services.router = Router(handlers)
-    assistant = Assistant(services, handlers)
+    assistant = Assistant(services)
     return App(settings, services, assistant)
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, **options: object) -> AsyncIterator[App]:
-    app = await build_app(settings, **options)  # type: ignore[arg-type]
+async def open_app(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, migrate: bool = True
+) -> AsyncIterator[App]:
+    app = await build_app(settings, clock=clock, migrate=migrate)
     try:
         yield app
     finally:

@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import TypeVar
@@ -24,7 +24,6 @@ from sqlalchemy.orm import contains_eager
 
 from bot import language, metrics, sanitise, shown
 from bot.messages import Incoming, Reply
-from bot.routing import Handler, Router
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member
 from bot.storage.dialogues import Counted, Dialogue, open_dialogue, save_dialogue
@@ -58,9 +57,9 @@ class _KeyedLocks:
 
 
 class Assistant:
-    def __init__(self, services: Services, handlers: Sequence[Handler]) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.router = services.router or Router(handlers)
+        self.router = services.router
         self._locks = _KeyedLocks()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:

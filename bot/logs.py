@@ -109,8 +109,10 @@ class JsonFormatter(logging.Formatter):
             "pid": record.process,  # which worker, with ``serve --workers``
             "message": record.getMessage(),
         }
-        if record.exc_info or record.exc_text:  # the filter's cleaned text, if it ran
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:  # the filter's cleaned text, if it ran
+            entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = record.stack_info
         return json.dumps(entry, ensure_ascii=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,6 +23,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
+from sqlalchemy.orm import QueryableAttribute
 
 from bot.storage import Database, Lead, OutboxMessage, QuestionLog, Registration
 
@@ -52,9 +54,9 @@ class _Figures:
         return self.families
 
 
-async def _counts(database: Database, *columns: object) -> list[tuple[object, ...]]:
+async def _counts(database: Database, *columns: QueryableAttribute[Any]) -> list[tuple[Any, ...]]:
     async with database.sessions() as session:
-        query = select(*columns, func.count()).group_by(*columns)  # type: ignore[arg-type]
+        query = select(*columns, func.count()).group_by(*columns)
         return [tuple(row) for row in (await session.execute(query)).all()]
 
 
@@ -75,7 +77,7 @@ async def _figures(database: Database) -> list[Metric]:
     for name, documentation, columns in wanted:
         family = GaugeMetricFamily(name, documentation, labels=[c.key for c in columns])
         for *labels, count in await _counts(database, *columns):
-            family.add_metric([str(label) for label in labels], float(count))  # type: ignore[arg-type]
+            family.add_metric([str(label) for label in labels], float(count))
         families.append(family)
     return families
 

@@ -30,6 +30,7 @@ from bot.storage import (
     Registration,
     Training,
 )
+from bot.storage.database import rows_touched
 from bot.trainings import registrations as registrations
 from bot.trainings.notices import CANCELLED, TrainingNotices, named_registrations
 from bot.turn import Services
@@ -205,7 +206,7 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
     unlinked = await session.execute(
         update(QuestionLog).where(QuestionLog.member_id == member.id).values(member_id=None)
     )
-    result.questions_unlinked = unlinked.rowcount  # type: ignore[attr-defined]
+    result.questions_unlinked = rows_touched(unlinked)
     identities = await _all(session, select(ChannelIdentity).filter_by(member_id=member.id))
     await _scrub_outbox(session, services, leads, identities)
     await _scrub_notices(session, notices, uids)

@@ -34,6 +34,7 @@ from bot.storage import (
     Registration,
     Training,
 )
+from bot.storage.database import rows_touched
 from bot.trainings import registrations as registrations
 from bot.trainings.notices import named_registrations
 from bot.turn import Services
@@ -84,9 +85,13 @@ async def clean_up(database: Database, settings: Settings, now: datetime) -> Cle
             .values(payload={})
         )
         anonymised = await _anonymise_registrations(session, ended_before, now)
-    results = (questions, dialogues, events, outbox)
-    counts = (result.rowcount for result in results)  # type: ignore[attr-defined]
-    cleaned = Cleaned(*counts, registrations_anonymised=anonymised)
+    cleaned = Cleaned(
+        questions_anonymised=rows_touched(questions),
+        dialogues_removed=rows_touched(dialogues),
+        event_ids_removed=rows_touched(events),
+        outbox_emptied=rows_touched(outbox),
+        registrations_anonymised=anonymised,
+    )
     if any(vars(cleaned).values()):
         log.info("retention: %s", cleaned)
     return cleaned

@@ -108,10 +108,9 @@ async def serve(
             loop.add_signal_handler(signum, stop.set)
     async with open_app(settings) as app:
         app.services.templates.compile_all()
-        knowledge = app.services.knowledge
-        if knowledge is not None:  # staff edited the files: `kill -HUP <pid>` serves them
-            with suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signal.SIGHUP, knowledge.reload)
+        # staff edited the files: `kill -HUP <pid>` serves them
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGHUP, app.services.knowledge.reload)
         channels = configured_channels(app)
         runners = [_runner(http_app(app, channels), settings), _runner(metrics_app(app), settings)]
         for runner in runners:

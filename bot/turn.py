@@ -24,16 +24,17 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
-    """What handlers may use besides the turn itself; built once per process."""
+    """What handlers may use besides the turn itself; built once per process by
+    ``build_app``, which sets ``router`` right after: the handlers it routes to take the
+    services."""
 
     settings: Settings
     templates: Templates
     database: Database
+    knowledge: KnowledgeBase
+    forms: FormEngine
     clock: Callable[[], datetime] = utcnow
-    forms: FormEngine | None = None
-    router: Router | None = None
-    knowledge: KnowledgeBase | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    router: Router = field(init=False)
 
 
 @dataclass

@@ -40,7 +40,7 @@ class Commands:
 
     def _start(self, turn: Turn) -> list[Reply]:
         forms = turn.services.forms
-        running = forms.active(turn) if forms else None
+        running = forms.active(turn)
         choices = self._menu(turn)
         if running:
             choices.append(turn.choice("forms/button_cancel", f"f:{turn.state.step}:cancel"))
@@ -62,7 +62,7 @@ class Commands:
 
     async def _cancel(self, turn: Turn) -> list[Reply]:
         forms = turn.services.forms
-        if forms and forms.active(turn):
+        if forms.active(turn):
             return await forms.cancel(turn)
         return [turn.reply("nothing_to_cancel")]
 
@@ -70,9 +70,7 @@ class Commands:
 def menu(turn: Turn) -> list[Choice]:
     """The /start menu: ask, every capability's entry, the other language; the FAQ's reply
     to an off-topic question shows it too."""
-    router = turn.services.router
-    entries = [turn.choice("menu_ask", "menu:ask")]
-    entries += router.menu(turn) if router else []
+    entries = [turn.choice("menu_ask", "menu:ask"), *turn.services.router.menu(turn)]
     other = next(language for language in LANGUAGES if language != turn.language)
     entries.append(turn.choice("menu_language", f"lang:{other}"))
     return entries

@@ -23,11 +23,10 @@ class ActiveForm:
         action = turn.incoming.action
         if action is not None and action.startswith("f:"):
             return True
-        return turn.services.forms is not None and turn.services.forms.active(turn) is not None
+        return turn.services.forms.active(turn) is not None
 
     async def handle(self, turn: Turn) -> list[Reply]:
         forms = turn.services.forms
-        assert forms is not None
         if self._for_the_form(turn):
             return await forms.handle(turn)
         state = turn.state
@@ -54,6 +53,5 @@ class ActiveForm:
 
     def _other(self, turn: Turn) -> Handler | None:
         """The handler that takes this turn when no form runs."""
-        router = turn.services.router
-        handlers = router.handlers if router is not None else ()
+        handlers = turn.services.router.handlers
         return next((h for h in handlers if h is not self and h.check(turn)), None)

@@ -11,6 +11,7 @@ as a lead. Inside a running form a clear question is answered and the form asks 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 
@@ -19,7 +20,6 @@ from bot.messages import Choice, Reply, plain_number
 from bot.storage import QuestionLog
 from bot.turn import Services, Turn
 from handlers.commands import menu
-from knowledge.base import KnowledgeBase
 from knowledge.entries import Entry
 from knowledge.matcher import Match
 
@@ -32,8 +32,7 @@ TOPIC_ACTIONS = {"training": ("faq/button_trainings", "tr:list")}
 
 class Faq:
     def __init__(self, services: Services) -> None:
-        if services.forms is not None:
-            services.forms.question_hook = self.answer_in_form
+        services.forms.question_hook = self.answer_in_form
 
     def check(self, turn: Turn) -> bool:
         action = turn.incoming.action
@@ -47,7 +46,7 @@ class Faq:
             return await self.ask(turn)
         kind, _, value = action.partition(":")
         if kind == "faq":
-            entry = _knowledge(turn).get(value)
+            entry = turn.services.knowledge.get(value)
             if entry is None:
                 return [turn.reply("faq/unknown_entry", notice=True)]
             return [self._answer(turn, entry, None)]
@@ -59,7 +58,7 @@ class Faq:
         match = await _match(turn)
         log_id = await _log(turn, match)
         if match.decision == "answer" and match.id is not None:
-            entry = _knowledge(turn).get(match.id)
+            entry = turn.services.knowledge.get(match.id)
             if entry is not None:
                 return [self._answer(turn, entry, log_id)]
         if match.decision == "clarify":
@@ -78,7 +77,7 @@ class Faq:
         match = await _match(turn)
         if match.decision != "answer" or match.id is None:
             return None
-        entry = _knowledge(turn).get(match.id)
+        entry = turn.services.knowledge.get(match.id)
         if entry is None:
             return None
         await _log(turn, match)
@@ -138,21 +137,15 @@ class Faq:
         return [turn.reply("faq/forwarded", ref=lead.ref)]
 
 
-def _knowledge(turn: Turn) -> KnowledgeBase:
-    knowledge = turn.services.knowledge
-    assert knowledge is not None, "build_app loads the knowledge base"
-    return knowledge
-
-
 async def _match(turn: Turn) -> Match:
     """The decision, taken in a thread: the encoder's C engine releases the GIL, so its
     milliseconds per question do not hold up other members' turns on the event loop."""
-    return await asyncio.to_thread(_knowledge(turn).match, turn.text)
+    return await asyncio.to_thread(turn.services.knowledge.match, turn.text)
 
 
-def _entries(turn: Turn, ids: object) -> list[Entry]:
-    knowledge = _knowledge(turn)
-    found = (knowledge.get(entry_id) for entry_id in ids)  # type: ignore[attr-defined]
+def _entries(turn: Turn, ids: Iterable[str]) -> list[Entry]:
+    knowledge = turn.services.knowledge
+    found = (knowledge.get(entry_id) for entry_id in ids)
     return [entry for entry in found if entry is not None]
 
 
@@ -187,10 +180,12 @@ async def _log(turn: Turn, match: Match) -> int:
         "candidates": {"candidates": [c.id for c in match.candidates]},
         "created_at": turn.now,
     }
-    return (await turn.session.execute(_LOG, row)).scalar_one()
+    logged: int = (await turn.session.execute(_LOG, row)).scalar_one()
+    return logged
 
 
-_LOG = insert(QuestionLog.__table__).returning(QuestionLog.__table__.c.id)
+_QUESTIONS = QuestionLog.metadata.tables[QuestionLog.__tablename__]  # a Table, not FromClause
+_LOG = insert(_QUESTIONS).returning(_QUESTIONS.c.id)
 """A Core insert built once: every question writes one row, so it skips the ORM's unit of
 work."""
 

@@ -34,8 +34,7 @@ CONSENT_VERSION = "idea-2026-11"
 def funding_options(turn: Turn) -> list[tuple[str, str]]:
     """The knowledge base's funding programmes (titles in the member's language), then
     "please advise": the same entries the FAQ answers from, reloaded with them."""
-    knowledge = turn.services.knowledge
-    entries = sorted(knowledge.entries.values(), key=lambda e: e.id) if knowledge else []
+    entries = sorted(turn.services.knowledge.entries.values(), key=lambda e: e.id)
     options = [
         (entry.id, entry.text(turn.language).title)
         for entry in entries
@@ -115,7 +114,6 @@ STEPS = (
 def staff_rows(turn: Turn, form: Form, data: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The answers as the office reads them (field, label, text): labels in the staff
     language."""
-    assert turn.services.forms is not None
     staff = dataclasses.replace(turn, language=turn.services.settings.staff_language)
     return [
         (
@@ -157,8 +155,7 @@ class Ideas:
     commands = frozenset(COMMANDS)
 
     def __init__(self, services: Services) -> None:
-        if services.forms is not None:
-            services.forms.register(IDEA_FORM)
+        services.forms.register(IDEA_FORM)
 
     def check(self, turn: Turn) -> bool:
         if turn.incoming.action is not None:
@@ -172,7 +169,6 @@ class Ideas:
         )
 
     async def handle(self, turn: Turn) -> list[Reply]:
-        assert turn.services.forms is not None
         return await turn.services.forms.start(turn, IDEA_FORM.name)
 
     def menu(self, turn: Turn) -> Choice | None:

@@ -58,8 +58,7 @@ class Privacy:
             "outbox": settings.outbox_retention_days,
             "registrations": settings.registration_retention_days,
         }
-        knowledge = turn.services.knowledge
-        entry = knowledge.get(PRIVACY_ENTRY) if knowledge else None
+        entry = turn.services.knowledge.get(PRIVACY_ENTRY)
         answer = ""
         if entry is not None:
             text = entry.text(turn.language)
@@ -81,14 +80,21 @@ class Privacy:
         attachment = Attachment(
             "optobot-my-data.json", privacy.export_json(data), "application/json"
         )
-        counts = {key: len(data[key]) for key in ("leads", "registrations", "questions")}
-        return [turn.reply("privacy/export", attachment=attachment, **counts)]
+        return [
+            turn.reply(
+                "privacy/export",
+                attachment=attachment,
+                leads=len(data["leads"]),
+                registrations=len(data["registrations"]),
+                questions=len(data["questions"]),
+            )
+        ]
 
     def _confirm_forget(self, turn: Turn) -> Reply:
         """A running form ends here: its answers are among what is to be deleted, and a form
         asked again after the question would strip the confirming buttons."""
         forms = turn.services.forms
-        if forms is not None and forms.active(turn) is not None:
+        if forms.active(turn) is not None:
             forms.clear(turn)
         token = confirmations.issue(turn, FORGET)
         return turn.reply(

@@ -95,8 +95,7 @@ class Trainings:
     commands = frozenset(COMMANDS)
 
     def __init__(self, services: Services) -> None:
-        if services.forms is not None:
-            services.forms.register(registration_form())
+        services.forms.register(registration_form())
 
     def check(self, turn: Turn) -> bool:
         action = turn.incoming.action
@@ -107,7 +106,7 @@ class Trainings:
             return command[0] in COMMANDS
         return wants_list(turn.text)
 
-    def menu(self, turn: Turn) -> Choice | None:
+    def menu(self, turn: Turn) -> Choice:
         return turn.choice("trainings/menu", "tr:list")
 
     async def handle(self, turn: Turn) -> list[Reply]:
@@ -214,7 +213,6 @@ class Trainings:
             return [turn.reply("trainings/unknown")]
         if refusal is not None:
             return [turn.reply("trainings/refused", training=training, refusal=refusal)]
-        assert turn.services.forms is not None
         title = training.texts["title"][turn.language]
         return await turn.services.forms.start(
             turn,

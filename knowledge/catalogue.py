@@ -27,8 +27,8 @@ LANGUAGES = ("de", "en")
 DEFAULT_ZONE = "Europe/Berlin"
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 40  # leaves room in button actions ("tr:show:<id>" ≤ 64 bytes)
-REQUIRED = ("id", "topic", "title", "description", "start", "end", "place", "language")
-REQUIRED += ("seats", "fee", "deadline")
+REQUIRED: tuple[str, ...] = ("id", "topic", "title", "description", "start", "end", "place")
+REQUIRED += ("language", "seats", "fee", "deadline")
 OPTIONAL = ("timezone", "online", "currency", "cancellation")
 LINE = "__line__"
 
@@ -262,11 +262,15 @@ def _fees(value: Any, problem: Report) -> tuple[float, float] | None:
     if not isinstance(value, dict) or set(value) - {"member", "non_member", LINE}:
         problem("fee must have 'member' and 'non_member'")
         return None
-    amounts = value.get("member"), value.get("non_member")
-    if not all(isinstance(a, int | float) and not isinstance(a, bool) and a >= 0 for a in amounts):
+    amounts = [
+        float(a)
+        for a in (value.get("member"), value.get("non_member"))
+        if isinstance(a, int | float) and not isinstance(a, bool) and a >= 0
+    ]
+    if len(amounts) != 2:
         problem("fees must be numbers of at least 0")
         return None
-    member, non_member = float(amounts[0]), float(amounts[1])  # type: ignore[arg-type]
+    member, non_member = amounts
     if member > non_member:
         problem("the member fee must not be higher than the non-member fee")
     return member, non_member

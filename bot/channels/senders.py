@@ -47,7 +47,6 @@ async def delivering(
         clock=app.services.clock,
         only_chat=only_chat,
     )
-    app.services.extras["delivery"] = worker
     worker.start()
     try:
         yield worker

@@ -187,7 +187,7 @@ class SlackChannel(SlackViews):
         except Exception:
             log.exception("Slack event failed")
         finally:
-            self._busy.discard(task)  # type: ignore[arg-type]
+            self._busy.discard(task)
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """Direct messages; other bots, our own messages and edits are not a member talking."""
@@ -235,7 +235,7 @@ class SlackChannel(SlackViews):
         """
         words = text.split()
         router = self.app.services.router
-        if not words or router is None or words[0].lower() not in router.commands:
+        if not words or words[0].lower() not in router.commands:
             return text
         arguments = words[1:]
         if typed_alone and (len(arguments) > 1 or any(not w.islower() for w in arguments)):

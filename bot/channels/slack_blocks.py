@@ -209,7 +209,8 @@ def _element(turn: Turn, form: Form, step: Step, texts: ModalTexts) -> dict[str,
 
 def form_name(view: Mapping[str, Any]) -> str | None:
     try:
-        return json.loads(view.get("private_metadata") or "{}").get("form")
+        name: str | None = json.loads(view.get("private_metadata") or "{}").get("form")
+        return name
     except (ValueError, AttributeError):
         return None
 

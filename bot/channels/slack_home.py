@@ -51,7 +51,7 @@ async def home(turn: Turn) -> Home:
     trainings = await coming_trainings(turn, member_id) if member_id else []
     ideas = await open_ideas(turn, member_id) if member_id else []
     router = turn.services.router
-    choices = [turn.choice("menu_ask", "menu:ask"), *(router.menu(turn) if router else [])]
+    choices = [turn.choice("menu_ask", "menu:ask"), *router.menu(turn)]
     if trainings:
         choices.append(turn.choice("trainings/button_mine", MY_TRAININGS))
     markdown = turn.render("slack/home", trainings=trainings, ideas=ideas)

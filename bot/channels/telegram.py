@@ -14,7 +14,7 @@ import hmac
 import json
 import logging
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from aiohttp import web
 from telegram import BotCommand, CallbackQuery, Message, Update
@@ -61,8 +61,13 @@ def _token(settings: Settings) -> str:
     return settings.telegram_bot_token.get_secret_value()
 
 
-def _urls(settings: Settings) -> dict[str, str]:
-    urls = {}
+class _Urls(TypedDict, total=False):
+    base_url: str
+    base_file_url: str
+
+
+def _urls(settings: Settings) -> _Urls:
+    urls = _Urls()
     if settings.telegram_api_base_url:
         urls["base_url"] = settings.telegram_api_base_url
     if settings.telegram_api_base_file_url:

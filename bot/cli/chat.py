@@ -19,7 +19,7 @@ from bot.trainings.reminders import ReminderScheduler
 LOG_FILE = "chat.log"
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "chat",
         help="chat with the assistant in the console",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from pydantic import SecretStr
+from pydantic import AliasChoices, SecretStr
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "config",
         help="show the effective settings",
@@ -26,7 +26,10 @@ def effective(settings: Settings) -> dict[str, object]:
     for name, info in type(settings).model_fields.items():
         value = getattr(settings, name)
         alias = info.validation_alias
-        key = alias.choices[0] if alias is not None else f"OPTOBOT_{name.upper()}"  # type: ignore[union-attr]
+        if isinstance(alias, AliasChoices):
+            key = str(alias.choices[0])
+        else:
+            key = f"OPTOBOT_{name.upper()}"
         if isinstance(value, SecretStr):
             value = "***" if value.get_secret_value() else ""
         elif isinstance(value, frozenset):

@@ -9,7 +9,7 @@ from bot.settings import Settings
 from bot.storage import Database
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "db", help="database maintenance", description="Database maintenance."
     )

@@ -33,7 +33,7 @@ from knowledge.synonyms import load_synonyms
 from knowledge.text import fold
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "kb", help="the knowledge base", description="Check, query and evaluate the FAQ base."
     )

@@ -36,7 +36,7 @@ COLUMNS = (
 )
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "leads", help="list, show and update leads", description="Project ideas and questions."
     )

@@ -22,7 +22,7 @@ from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member, Registration
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "members",
         help="a member's data on request",

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "office", help="the office web app", description="The office web app under /office/."
     )

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.storage import OutboxMessage, utcnow
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "outbox",
         help="messages waiting to be sent or failed",

@@ -22,7 +22,7 @@ YOUNG_COLLECTION_EVERY = 10_000
 is 700); see :func:`settle_heap`."""
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "serve",
         help="run the assistant in Telegram and/or Slack",

@@ -43,8 +43,17 @@ log = logging.getLogger(__name__)
 SYNC_STAMP = "trainings-synced"
 """In the data directory: the fingerprint of the catalogue last synced on start."""
 
-LIST_COLUMNS = ("id", "start", "topic", "status", "seats", "confirmed", "waiting", "origin")
-LIST_COLUMNS += ("title",)
+LIST_COLUMNS = (
+    "id",
+    "start",
+    "topic",
+    "status",
+    "seats",
+    "confirmed",
+    "waiting",
+    "origin",
+    "title",
+)
 ATTENDEE_COLUMNS = (
     "status",
     "waiting_position",
@@ -60,7 +69,7 @@ ATTENDEE_COLUMNS = (
 Action = Callable[[App, AsyncSession, TrainingNotices, argparse.Namespace], Awaitable[int]]
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "trainings", help="manage trainings", description="Manage trainings and registrations."
     )

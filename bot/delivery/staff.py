@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +32,7 @@ def staff_chat(settings: Settings, target: str) -> str | None:
     return spec.staff_chat(settings) if spec is not None else None
 
 
-def notice_payload(settings: Settings, text: str, target: str) -> dict:
+def notice_payload(settings: Settings, text: str, target: str) -> dict[str, Any]:
     """A short notice to the office (no card, no buttons): its first line is the subject."""
     if target == "email":
         return {
@@ -50,7 +51,7 @@ def notice_payload(settings: Settings, text: str, target: str) -> dict:
 async def enqueue_for_staff(
     session: AsyncSession,
     settings: Settings,
-    payload: Callable[[str], dict],
+    payload: Callable[[str], dict[str, Any]],
     *,
     key: str,
     kind: str,

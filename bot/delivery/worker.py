@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +68,8 @@ async def _sent_refs(session: AsyncSession, key: str) -> list[str] | None:
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min … capped at two hours: the wait after the n-th failure."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+    wait: timedelta = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+    return wait
 
 
 class DeliveryWorker:
@@ -172,7 +174,7 @@ class DeliveryWorker:
         log.info("outbox %s sent to %s", row_id, target)
         return 1
 
-    async def _send(self, target: str, payload: dict) -> str:
+    async def _send(self, target: str, payload: dict[str, Any]) -> str:
         if target == "email":
             return await self.email.send(payload)
         channel = payload.get("channel", target)
@@ -183,7 +185,7 @@ class DeliveryWorker:
         )
         return ",".join(refs)
 
-    async def _replace(self, channel: str, payload: dict) -> str:
+    async def _replace(self, channel: str, payload: dict[str, Any]) -> str:
         """A changed staff card: edited in place once the card itself was sent."""
         refs = payload["refs"]
         if refs is None:
@@ -208,10 +210,6 @@ class DeliveryWorker:
         log.log(level, "outbox %s attempt %s failed: %s", row_id, attempts, error)
 
     # running in the background ----------------------------------------------------------
-
-    def wake(self) -> None:
-        """Look now rather than at the next interval (something was just queued)."""
-        self._wake.set()
 
     async def run(self) -> None:
         while not self._stop.is_set():

@@ -114,7 +114,7 @@ def lead_key(ref: str) -> str:
     return f"lead:{ref}"
 
 
-def lead_messages(lead: str) -> Select[tuple[OutboxMessage]]:
+def lead_messages(lead: str) -> Select[OutboxMessage]:
     """The outbox rows about the lead keyed ``lead``, but its cards themselves."""
     return select(OutboxMessage).where(OutboxMessage.key.startswith(f"{lead}:", autoescape=True))
 
@@ -124,7 +124,7 @@ def card_key(ref: str, target: str) -> str:
     return f"{lead_key(ref)}:{target}"
 
 
-def card_edits(card: str) -> Select[tuple[OutboxMessage]]:
+def card_edits(card: str) -> Select[OutboxMessage]:
     """The outbox rows that edit the card keyed ``card``: messages about its lead, of the
     edit kind, to the card's chat."""
     lead, _, target = card.rpartition(":")
@@ -133,7 +133,9 @@ def card_edits(card: str) -> Select[tuple[OutboxMessage]]:
     )
 
 
-def staff_payload(templates: Templates, settings: Settings, lead: Lead, target: str) -> dict:
+def staff_payload(
+    templates: Templates, settings: Settings, lead: Lead, target: str
+) -> dict[str, Any]:
     if target == "email":
         return lead_email(templates, settings, lead)
     return {

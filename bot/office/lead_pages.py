@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.csv_export import csv_text
 from bot.leads.cards import BUTTONS, VERB_STATUS, card_key
@@ -189,7 +190,7 @@ def _timeline(lead: Lead) -> list[tuple[str, datetime]]:
     return [(status, at) for status, at in steps if at is not None]
 
 
-async def _cards(session, lead: Lead) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+async def _cards(session: AsyncSession, lead: Lead) -> list[OutboxMessage]:
     """The lead's cards in the staff chats and by e-mail: where they went and when."""
     keys = [card_key(lead.ref, target) for target in ("slack", "telegram", "email")]
     query = select(OutboxMessage).where(OutboxMessage.key.in_(keys)).order_by(OutboxMessage.id)

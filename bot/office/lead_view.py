@@ -22,8 +22,18 @@ from handlers.ideas import STEPS
 
 IDEA_FORM = "forms/idea"
 WORDS = "office/words"
-FIELDS = next(step.options for step in STEPS if step.name == "field")
-REGIONS = next(step.options for step in STEPS if step.name == "regions")
+
+
+def _fixed_options(name: str) -> tuple[str, ...]:
+    """The choices of an idea-form step, which the office filters by: fixed ones only."""
+    options = next(step.options for step in STEPS if step.name == name)
+    if callable(options):
+        raise TypeError(f"the idea form's {name!r} step has no fixed options to filter by")
+    return tuple(options)
+
+
+FIELDS = _fixed_options("field")
+REGIONS = _fixed_options("regions")
 HIDDEN = {"decision", "entry"}
 """Fields of a forwarded question that are the assistant's internals, not the member's."""
 

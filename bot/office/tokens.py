@@ -84,8 +84,9 @@ async def use_link(session: AsyncSession, token: str, now: datetime) -> OfficeLi
             OfficeLink.expires_at > now,
         )
         .values(used_at=now)
+        .returning(OfficeLink.id)
     )
-    if used.rowcount != 1:
+    if used.first() is None:
         return None
     return await find_link(session, token)
 

@@ -25,8 +25,20 @@ from bot.trainings.notices import TrainingNotices
 from knowledge.catalogue import DEFAULT_ZONE, LANGUAGES, TOPICS, FieldProblem, validate
 
 TEXTS = ("title", "description", "cancellation")
-PLAIN = ("id", "topic", "start", "end", "deadline", "timezone", "place", "language")
-PLAIN += ("seats", "fee_member", "fee_non_member", "currency")
+PLAIN = (
+    "id",
+    "topic",
+    "start",
+    "end",
+    "deadline",
+    "timezone",
+    "place",
+    "language",
+    "seats",
+    "fee_member",
+    "fee_non_member",
+    "currency",
+)
 LOCAL = "%Y-%m-%dT%H:%M"
 """The value of an ``<input type="datetime-local">``."""
 
@@ -165,7 +177,7 @@ async def _submit(request: web.Request, *, creating: bool) -> web.StreamResponse
     except changes.ChangeRefused as refused:
         if refused.reason == "unknown":
             raise web.HTTPNotFound() from None
-        errors = {"id": [refused.reason]}
+        errors: dict[str, list[str]] = {"id": [refused.reason]}
         return _form(request, values, creating=creating, errors=errors, general=[])
     except IntegrityError:  # the same id created by a second worker at the same moment
         return _form(request, values, creating=creating, errors={"id": ["exists"]}, general=[])

@@ -30,8 +30,16 @@ from bot.trainings.registrations import registrations_of
 from bot.xlsx_export import XLSX_TYPE, xlsx_bytes
 
 REASON_LIMIT = 500
-EXPORT_COLUMNS = ("status", "waiting", "name", "organisation", "email", "member")
-EXPORT_COLUMNS += ("language", "registered")
+EXPORT_COLUMNS = (
+    "status",
+    "waiting",
+    "name",
+    "organisation",
+    "email",
+    "member",
+    "language",
+    "registered",
+)
 Run = Callable[[AsyncSession, TrainingNotices], Awaitable[dict[str, Any] | None]]
 
 

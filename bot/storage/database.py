@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import CursorResult, Result, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -94,12 +94,16 @@ class Database:
         await self.engine.dispose()
 
 
-INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+Insert = postgresql.Insert | sqlite.Insert
+INSERTS: dict[str, Callable[[Table | type[object]], Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 """The INSERT with ``ON CONFLICT`` of each backend, by dialect name."""
 
 
 def dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name
+    return session.get_bind().dialect.name
 
 
 async def one_at_a_time(session: AsyncSession, lock: int) -> None:
@@ -110,9 +114,16 @@ async def one_at_a_time(session: AsyncSession, lock: int) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock})
 
 
-def upsert_insert(session: AsyncSession) -> Callable[..., postgresql.Insert | sqlite.Insert]:
+def upsert_insert(session: AsyncSession) -> Callable[[Table | type[object]], Insert]:
     """The INSERT construct that knows ``ON CONFLICT`` on the session's backend."""
     return INSERTS[dialect(session)]
+
+
+def rows_touched(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched: its result is a CursorResult, which the hints
+    of ``AsyncSession.execute`` do not say."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def connection_lost(error: BaseException) -> bool:

@@ -17,15 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import BindParameter, Column, bindparam, case, literal, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.dml import ReturningInsert, Update
 
 from bot.storage.database import INSERTS, dialect
-from bot.storage.models import DialogueState, ProcessedEvent
+from bot.storage.models import Base, DialogueState, ProcessedEvent
 
-_TABLE = DialogueState.__table__
-_EVENTS = ProcessedEvent.__table__
+_TABLE = Base.metadata.tables[DialogueState.__tablename__]  # a Table; __table__ is typed
+_EVENTS = Base.metadata.tables[ProcessedEvent.__tablename__]  # as any FromClause
 _KEY = ("channel", "chat_id", "user_id")
 Counted = Literal["message", "press"] | None
 """Which rate-limit budget an event draws on, if any."""
@@ -134,7 +133,7 @@ def _param(name: str, column: Column[Any]) -> BindParameter[Any]:
 
 
 @functools.cache
-def _record_event(backend: str) -> postgresql.Insert | sqlite.Insert:
+def _record_event(backend: str) -> ReturningInsert[Any]:
     c = _EVENTS.c
     return (
         INSERTS[backend](_EVENTS)
@@ -149,7 +148,7 @@ def _record_event(backend: str) -> postgresql.Insert | sqlite.Insert:
 
 
 @functools.cache
-def _open(backend: str) -> postgresql.Insert | sqlite.Insert:
+def _open(backend: str) -> ReturningInsert[*tuple[Any, ...]]:
     """The row's upsert; on PostgreSQL it inserts only when the event's insert did."""
     c = _TABLE.c
     new = select(
@@ -178,12 +177,12 @@ def _open(backend: str) -> postgresql.Insert | sqlite.Insert:
         "updated_at",
     ]
     # WHERE true: SQLite's parser needs it between an INSERT's SELECT and ON CONFLICT
-    statement = INSERTS[backend](_TABLE).from_select(columns, new.where(true()))
-    statement = statement.on_conflict_do_update(
+    upsert = INSERTS[backend](_TABLE).from_select(columns, new.where(true()))
+    statement = upsert.on_conflict_do_update(
         index_elements=list(_KEY),
         set_={
-            **_counting(statement, "rate_count", "rate_window_start"),
-            **_counting(statement, "press_count", "press_window_start"),
+            **_counting(upsert, "rate_count", "rate_window_start"),
+            **_counting(upsert, "press_count", "press_window_start"),
         },
     ).returning(*_TABLE.c)
     return statement.add_cte(event) if event is not None else statement

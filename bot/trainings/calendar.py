@@ -51,7 +51,8 @@ def calendar_file(
         first_date=training.starts_at.date() - ZONE_MARGIN,
         last_date=training.ends_at.date() + ZONE_MARGIN,
     )
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar's own hints leave it open
+    return ical
 
 
 def calendar_attachment(
