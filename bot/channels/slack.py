@@ -47,6 +47,7 @@ from bot.app import App
 from bot.channels import slack_blocks as blocks
 from bot.channels.slack_connect import SlackConnection
 from bot.channels.slack_home import home
+from bot.channels.slack_staff import as_written, staff_thread_reply
 from bot.forms import SUBMIT, Form
 from bot.logs import Throttled
 from bot.markdown import to_mrkdwn, to_plain
@@ -149,6 +150,13 @@ class SlackSender:
             if reply.attachment is not None:
                 await self._upload(channel, reply, user)
         return refs
+
+    async def send_in_thread(
+        self, chat_id: str, replies: Sequence[Reply], thread: str | None
+    ) -> list[str]:
+        """In the thread of the message ``thread`` (``channel:ts``, a staff card)."""
+        thread_ts = thread.partition(":")[2] if thread else None
+        return await self.post(chat_id, replies, thread_ts=thread_ts or None)
 
     async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
         """Each message sent before gets its part of the new reply; when the reply now
@@ -351,6 +359,12 @@ class SlackChannel:
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """Direct messages; other bots, our own messages and edits are not a member talking."""
         async with self._work():
+            answer = staff_thread_reply(event, self.app.settings)
+            if answer is not None:
+                thread = event["thread_ts"]
+                written = {**event, "text": as_written(event.get("text") or "")}
+                await self._converse(written, body, private=False, thread_ts=thread, **answer)
+                return
             if (
                 event.get("channel_type") != "im"
                 or event.get("subtype") not in MEMBER_TEXT
@@ -369,7 +383,13 @@ class SlackChannel:
             await self._converse(event, body, private=False, thread_ts=thread)
 
     async def _converse(
-        self, event: dict[str, Any], body: dict[str, Any], *, private: bool, thread_ts: str | None
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        *,
+        private: bool,
+        thread_ts: str | None,
+        **extras: str,
     ) -> None:
         user, channel = event["user"], event["channel"]
         text = MENTION.sub("", event.get("text") or "").strip()
@@ -381,6 +401,7 @@ class SlackChannel:
             private=private,
             thread_ts=thread_ts,
             team_id=body.get("team_id"),
+            **extras,
         )
         replies = await self.app.assistant.handle(incoming)
         await self.sender.post(channel, replies, thread_ts=thread_ts, user=user)
