@@ -11,6 +11,8 @@ draft for the knowledge base (:mod:`knowledge.drafts`) that holds nothing of the
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,8 +30,17 @@ QUESTION_CARD = "lead_question"
 """The outbox kind of a forwarded question's card (``lead_<kind>``, see notify_staff)."""
 FOLLOW_UP_MESSAGE = "lead_follow_up"
 """The outbox kind of a member's follow-up posted under the card."""
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<!\w)\+?\d[\d ()/.-]{6,}\d(?!\w)")
+"""Digits enough for a phone number; a year or an amount ("CAD 17.20") is shorter."""
 ACTION = "ans:"
 """The member's buttons under an answer: ``ans:ok:<answer id>``, ``ans:more:<answer id>``."""
+
+
+def impersonal(text: str) -> str:
+    """A draft's text without the e-mail addresses and phone numbers a member (or the
+    answer to them) may have put into it."""
+    return PHONE.sub("[phone]", EMAIL.sub("[e-mail]", text))
 
 
 async def question_for(session: AsyncSession, target: str, ref: str) -> Lead | None:
@@ -94,8 +105,8 @@ async def answer(
     await _to_member(session, services, lead, row)
     session.add(
         KbDraft(
-            question=str(lead.fields.get("question") or ""),
-            answer=text,
+            question=impersonal(str(lead.fields.get("question") or "")),
+            answer=impersonal(text),
             language=lead.language,
             entry_id=lead.fields.get("entry"),
             status="open",
