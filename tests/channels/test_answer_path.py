@@ -9,6 +9,8 @@ delivers through both channels' senders, as ``serve`` does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -194,19 +196,16 @@ async def rows(app: App, model: Any) -> list[Any]:
         return list((await session.execute(select(model).order_by(model.id))).scalars())
 
 
-async def leads_json(app: App) -> list[dict[str, Any]]:
-    """``optobot leads list --format json`` on the App's database, in process."""
+async def optobot(*argv: str) -> str:
+    """``optobot ARGV`` in process (on the database the environment names); its output."""
 
     def run() -> str:
-        import contextlib
-        import io
-
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            assert main(["leads", "list", "--format", "json"]) == 0
+            assert main(list(argv)) == 0
         return out.getvalue()
 
-    return json.loads(await asyncio.to_thread(run))
+    return await asyncio.to_thread(run)
 
 
 async def test_telegram_member_answered_from_slack_follow_up_answered_from_telegram(
@@ -252,7 +251,8 @@ async def test_telegram_member_answered_from_slack_follow_up_answered_from_teleg
         assert (lead.status, lead.answered_by) == ("answered", "User U0STAFF")
         monkeypatch.setenv("OPTOBOT_DATABASE_URL", o.app.settings.database_url)
         monkeypatch.setenv("OPTOBOT_DATA_DIR", str(o.app.settings.data_dir))
-        listed = await leads_json(o.app)
+        monkeypatch.setenv("OPTOBOT_STAFF_LANGUAGE", "en")
+        listed = json.loads(await optobot("leads", "list", "--format", "json"))
         assert [(item["ref"], item["status"]) for item in listed] == [(ref, "answered")]
 
         # a follow-up goes under the card in both staff chats
@@ -303,6 +303,14 @@ async def test_telegram_member_answered_from_slack_follow_up_answered_from_teleg
 
         await o.telegram.press("Helped", ALICE, chat_id=ALICE["id"])
         assert (await rows(o.app, LeadAnswer))[2].helped is True
+        shown = json.loads(await optobot("leads", "show", ref, "--format", "json"))
+        assert [(a["kind"], a["text"], a["by"]) for a in shown["answers"]] == [
+            ("answer", answer, "slack:U0STAFF"),
+            ("follow_up", follow, None),
+            ("answer", second, "telegram:4711"),
+        ]
+        card = await optobot("leads", "show", ref)
+        assert "Answers" in card and second in card and "answer by Sven" in card
         with capsys.disabled():
             print("\n--- transcript ---\n" + "\n".join(o.transcript))
 
