@@ -82,6 +82,7 @@ class Office:
         await self.telegram.say(QUESTION, user)
         self.note(f"{user['first_name']} (Telegram)", QUESTION)
         await self.telegram.press("Forward", user, chat_id=user["id"])
+        self.note(f"{user['first_name']} presses", "Forward to the office")
         forwarded = self.tg.texts(user["id"])[-1]
         self.note("optobot → member", forwarded)
         return forwarded.split("<b>")[1].split("</b>")[0]
