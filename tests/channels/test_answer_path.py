@@ -354,8 +354,11 @@ async def test_slack_markup_in_a_staff_answer_reaches_telegram_literally(
 
 
 async def test_a_non_staff_reply_and_a_reply_to_a_non_card_are_ignored(make_app: MakeApp) -> None:
-    async with office(make_app) as o:
+    async with office(make_app, office_email="office@optonet.example", smtp_host="127.0.0.1") as o:
         ref = await o.telegram_forward()
+        [mail] = [row for row in await rows(o.app, OutboxMessage) if row.target == "email"]
+        for text in (mail.payload["text"], mail.payload["html"]):  # the e-mail says where to answer
+            assert f"To answer question {ref}, reply in the thread of its card" in text
         await o.deliver()
         assert await o.telegram_reply("I know the answer!", o.telegram_card(ref), BOB) == []
         assert await o.slack_thread_reply("Me too", await o.slack_card(ref), user=MEMBER) == []
