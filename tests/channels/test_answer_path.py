@@ -210,9 +210,12 @@ async def optobot(*argv: str) -> str:
 
 
 async def test_telegram_member_answered_from_slack_follow_up_answered_from_telegram(
-    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    make_app: MakeApp,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    async with office(make_app) as o:
+    async with office(make_app, database_url=database_url) as o:
         ref = await o.telegram_forward()
         assert ref == "Q-2026-0001"
         assert await o.deliver() == 2  # the card to the Slack channel and the Telegram group
@@ -369,8 +372,10 @@ async def test_a_non_staff_reply_and_a_reply_to_a_non_card_are_ignored(make_app:
         assert lead.status == "new"
 
 
-async def test_a_redelivered_staff_reply_is_answered_once(make_app: MakeApp) -> None:
-    async with office(make_app) as o:
+async def test_a_redelivered_staff_reply_is_answered_once(
+    make_app: MakeApp, database_url: str
+) -> None:
+    async with office(make_app, database_url=database_url) as o:
         ref = await o.telegram_forward()
         await o.deliver()
         card_ts = await o.slack_card(ref)
@@ -398,8 +403,10 @@ async def test_a_redelivered_staff_reply_is_answered_once(make_app: MakeApp) -> 
         assert len(await rows(o.app, LeadAnswer)) == 1
 
 
-async def test_mydata_has_the_answers_and_forget_removes_the_member(make_app: MakeApp) -> None:
-    async with office(make_app) as o:
+async def test_mydata_has_the_answers_and_forget_removes_the_member(
+    make_app: MakeApp, database_url: str
+) -> None:
+    async with office(make_app, database_url=database_url) as o:
         ref = await o.telegram_forward()
         await o.deliver()
         await o.slack_thread_reply("Ask the province.", await o.slack_card(ref))
