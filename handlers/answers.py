@@ -9,7 +9,7 @@ reaches :class:`StaffAnswers`, and only configured staff ids are taken.
 from __future__ import annotations
 
 from bot.leads.answers import ACTION, answer, follow_up, own_answer, question_for
-from bot.leads.records import find_lead
+from bot.leads.records import find_lead, member_chat
 from bot.messages import Reply, plain_number
 from bot.storage import Lead
 from bot.turn import Turn
@@ -45,6 +45,8 @@ class StaffAnswers:
         )
         if stored is None:
             return []
+        if await member_chat(turn.session, lead) is None:
+            return [turn.reply("answers/staff_unreachable", ref=lead.ref)]
         return [turn.reply("answers/staff_sent", ref=lead.ref)]
 
 

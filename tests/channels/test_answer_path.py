@@ -430,6 +430,7 @@ async def test_mydata_has_the_answers_and_forget_removes_the_member(
         texts = json.dumps([row.payload for row in await rows(o.app, OutboxMessage)])
         assert "3641 123456" not in texts
         # a later staff answer reaches no one, and says nothing to no one
-        await o.slack_thread_reply("Anything else?", await o.slack_card(ref))
+        [note] = await o.slack_thread_reply("Anything else?", await o.slack_card(ref))
+        assert "reaches no one" in note.params["text"]
         await o.deliver()
         assert not [row for row in await rows(o.app, OutboxMessage) if row.target == "member"]
