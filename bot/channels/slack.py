@@ -362,7 +362,8 @@ class SlackChannel:
             answer = staff_thread_reply(event, self.app.settings)
             if answer is not None:
                 thread = event["thread_ts"]
-                written = {**event, "text": as_written(event.get("text") or "")}
+                text = MENTION.sub("", event.get("text") or "").strip()  # as in _converse
+                written = {**event, "text": as_written(text)}
                 await self._converse(written, body, private=False, thread_ts=thread, **answer)
                 return
             if (
@@ -379,6 +380,8 @@ class SlackChannel:
         async with self._work():
             if event.get("bot_id") or not event.get("user"):
                 return
+            if staff_thread_reply(event, self.app.settings) is not None:
+                return  # its message event is the staff's answer (bot.channels.slack_staff)
             thread = event.get("thread_ts") or event["ts"]
             await self._converse(event, body, private=False, thread_ts=thread)
 

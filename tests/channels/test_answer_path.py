@@ -434,3 +434,26 @@ async def test_mydata_has_the_answers_and_forget_removes_the_member(
         assert "reaches no one" in note.params["text"]
         await o.deliver()
         assert not [row for row in await rows(o.app, OutboxMessage) if row.target == "member"]
+
+
+async def test_a_staff_answer_that_mentions_the_bot_is_answered_once(make_app: MakeApp) -> None:
+    """Slack sends a mention in a thread twice: as app_mention and as a message."""
+    async with office(make_app) as o:
+        ref = await o.telegram_forward()
+        await o.deliver()
+        card_ts = await o.slack_card(ref)
+        mention = o.slack.message_event(
+            "<@U0BOT> Ask the province.", user=STAFF, channel=STAFF_CHANNEL
+        )
+        mention.update(type="app_mention", thread_ts=card_ts)
+        del mention["channel_type"]
+        before = len(o.slack.fake.called("chat.postMessage"))
+        assert (await o.slack.event(mention)).status == 200
+        await o.slack.channel.idle()
+        assert o.slack.fake.called("chat.postMessage")[before:] == []
+        [confirmation] = await o.slack_thread_reply(
+            "<@U0BOT> Ask the province.", card_ts, ts=mention["ts"]
+        )
+        assert ref in confirmation.params["text"]
+        [stored] = await rows(o.app, LeadAnswer)
+        assert stored.text == "Ask the province."
