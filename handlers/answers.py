@@ -15,14 +15,15 @@ from bot.storage import Lead
 from bot.turn import Turn
 
 FOLLOW_UP_MODE = "follow_up"
-CANCEL = frozenset({"cancel", "abbrechen"})
 """The dialogue mode while the member writes a follow-up; ``data["follow_up"]`` its ref."""
+CANCEL = frozenset({"cancel", "abbrechen"})
 
 
 class StaffAnswers:
     """A staff member's reply to a question's card (or to a follow-up under it)."""
 
-    prefixes = ()
+    prefixes: tuple[str, ...] = ()
+    """No action of its own: the channels' staff hooks mark its messages."""
 
     def check(self, turn: Turn) -> bool:
         return bool(turn.incoming.extras.get("answer_to"))

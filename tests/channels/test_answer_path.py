@@ -36,6 +36,7 @@ from tests.channels.telegram_support import (
     BOT_ID,
     RecordingTelegram,
     TelegramRun,
+    press_update,
     telegram_settings,
     text_update,
 )
@@ -457,3 +458,22 @@ async def test_a_staff_answer_that_mentions_the_bot_is_answered_once(make_app: M
         assert ref in confirmation.params["text"]
         [stored] = await rows(o.app, LeadAnswer)
         assert stored.text == "Ask the province."
+
+
+async def test_a_follow_up_can_be_left_with_cancel_and_a_stranger_cannot_press(
+    make_app: MakeApp,
+) -> None:
+    async with office(make_app) as o:
+        ref = await o.telegram_forward()
+        await o.deliver()
+        await o.slack_thread_reply("Ask the province.", await o.slack_card(ref))
+        await o.deliver()
+        message, button = o.tg.last_with_button("Ask a follow-up", ALICE["id"])
+        await o.telegram.push(press_update(message, button["callback_data"], BOB))
+        assert "no longer here" in o.tg.called("answerCallbackQuery")[-1].params["text"]
+        await o.telegram.press("Ask a follow-up", ALICE, chat_id=ALICE["id"])
+        [left] = await o.telegram.say("/cancel", ALICE)
+        assert left.params["text"] == "All right, no follow-up."
+        await o.telegram.say("What is ZIM?", ALICE)  # an ordinary question again
+        assert [a.kind for a in await rows(o.app, LeadAnswer)] == ["answer"]
+        assert "ZIM" in o.tg.texts(ALICE["id"])[-1]
