@@ -6,7 +6,8 @@ with the schema, so a new table is covered here before it can ship.
 Forgetting deletes identities and contact data, cancels future registrations (the waiting
 list moves up), keeps leads and past registrations for the office's records of the funded
 programme without personal data (in the database, in the outbox and on the cards in the
-staff chats), and unlinks the member's questions.
+staff chats), and unlinks the member's questions. A forwarded question's answers stay
+with the lead, which no longer names the member; the member's own follow-ups go.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import FINISHED
+from bot.leads.answers import FOLLOW_UP, FOLLOW_UP_MESSAGE, answers_of
 from bot.leads.cards import lead_key, lead_messages, staff_payload, update_staff_cards
 from bot.storage import (
     ChannelIdentity,
     DialogueState,
     Lead,
+    LeadAnswer,
     Member,
     OutboxMessage,
     QuestionLog,
@@ -65,6 +68,7 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
     questions = await _all(
         session, select(QuestionLog).filter_by(member_id=member.id).order_by(QuestionLog.id)
     )
+    answers = await answers_of(session, [lead.id for lead in leads])
     dialogues = [
         dialogue
         for identity in identities
@@ -109,6 +113,16 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
                 "consent_at": lead.consent_at,
                 "consent_version": lead.consent_version,
                 "created_at": lead.created_at,
+                "answers": [
+                    {
+                        "kind": row.kind,
+                        "text": row.text,
+                        "by": row.name,
+                        "helped": row.helped,
+                        "created_at": row.created_at,
+                    }
+                    for row in answers.get(lead.id, [])
+                ],
             }
             for lead in leads
         ],
@@ -198,6 +212,13 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
         registrations.anonymise(registration)
         registration.member_id = None
     leads = await _all(session, select(Lead).filter_by(member_id=member.id))
+    if leads:
+        await session.execute(
+            delete(LeadAnswer).where(
+                LeadAnswer.lead_id.in_([lead.id for lead in leads]),
+                LeadAnswer.kind == FOLLOW_UP,
+            )
+        )
     for lead in leads:
         lead.fields = _without_personal(lead.fields)
         lead.member_id = None
@@ -250,7 +271,9 @@ async def _scrub_outbox(
             session, lead_messages(lead_key(lead.ref)).where(OutboxMessage.target != "member")
         )
         for row in rows:
-            if row.status in FINISHED:
+            if row.kind == FOLLOW_UP_MESSAGE and row.status not in FINISHED:
+                await session.delete(row)  # the member's own words: not sent after all
+            elif row.status in FINISHED:
                 row.payload = {}
             else:
                 redrawn = staff_payload(services.templates, services.settings, lead, row.target)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.routing import Handler
 from bot.turn import Services
+from handlers.answers import MemberAnswers, StaffAnswers
 from handlers.commands import Commands
 from handlers.dialogue import ActiveForm
 from handlers.fallback import Fallback
@@ -21,9 +22,12 @@ from handlers.trainings import Trainings
 
 
 def build_handlers(services: Services) -> list[Handler]:
-    """A running form first (it hands on what interrupts it), then the commands, the
-    capabilities and the fallback."""
+    """A staff answer to a question card first (only the channels' staff hooks mark one),
+    a follow-up being written, a running form (it hands on what interrupts it), then the
+    commands, the capabilities and the fallback."""
     return [
+        StaffAnswers(),
+        MemberAnswers(),
         ActiveForm(),
         Commands(),
         StaffActions(),

@@ -4,7 +4,8 @@ The tables that hold a member's data are found in the schema (a foreign key to
 ``members``, or a ``user_id`` of a channel identity), so a new table fails here until
 /mydata exports it and /forget covers it. A member then leaves traces everywhere the
 assistant keeps them (registrations, a waiting-list promotion, a cancellation, a lead with
-its cards and e-mail, notices to them, a half-filled form), some messages sent, some
+its cards and e-mail, notices to them, a forwarded question answered by the office with
+her follow-up, a half-filled form), some messages sent, some
 failed, some waiting; after /forget no row of any table, outbox keys and payloads
 included, still names them.
 """
@@ -12,6 +13,7 @@ included, still names them.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -87,6 +89,13 @@ async def dump(app: Any) -> dict[str, list[str]]:
     return rows
 
 
+async def sent_ref(app: Any, key: str) -> str:
+    async with app.database.transaction() as session:
+        row = (await session.execute(select(OutboxMessage).filter_by(key=key))).scalar_one()
+        assert row.status == "sent" and row.external_ref
+        return row.external_ref
+
+
 async def linked_rows(app: Any, member_id: int) -> dict[str, int]:
     """How many rows of each member table belong to the member."""
     async with app.database.transaction() as session:
@@ -153,6 +162,18 @@ async def test_issue_24_forget_leaves_no_trace_and_mydata_has_every_row(
     telegram = RecordingSender("tg")
     worker = DeliveryWorker(app.database, app.settings, {"telegram": telegram}, clock=clock)
     await worker.deliver_due()  # sent: the chat cards and notices; failed: every e-mail
+    # a question the office answers from its chat, and a follow-up that names her
+    await anke.say("What is the minimum wage in Canada?")
+    await anke.press("Forward")
+    await worker.deliver_due()
+    card = await sent_ref(app, "lead:Q-2026-0001:telegram")
+    reply = staff.incoming(text="Each province sets its own.")
+    await staff.send(replace(reply, extras={"answer_to": card, "source": "telegram:-100200300:9"}))
+    assert "Q-2026-0001" in staff.text
+    await anke.send(anke.incoming(action="ans:more:1"))
+    await anke.say("Please call Anke Meier on +49 3641 778899")
+    await worker.deliver_due()  # the answer to her chat, the follow-up under the card
+    assert telegram.threads == [card]
     await anke.say("/mytrainings")
     await anke.press("tr:cancel:")  # the first listed: still waiting to go out, later
     await anke.press("tr:drop:")
@@ -192,6 +213,7 @@ async def test_issue_24_forget_leaves_no_trace_and_mydata_has_every_row(
     }
     assert left == set()
     assert "Carla" in json.dumps(after["outbox"])  # others' data stays as it was
+    assert any("Each province sets its own." in row for row in after["lead_answers"])
     assert {k for k, v in (await linked_rows(app, member.id)).items() if v} == {"members"}
 
 

@@ -34,6 +34,12 @@ class Sender(Protocol):
 
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> list[str]: ...
 
+    async def send_in_thread(
+        self, chat_id: str, replies: Sequence[Reply], thread: str | None
+    ) -> list[str]:
+        """Like ``send``, under the message ``send`` returned the reference ``thread`` for
+        (Slack: in its thread; Telegram: as a reply to it); without one, like ``send``."""
+
     async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
         """Show ``reply`` in place of the message ``send`` returned ``refs`` for (a staff
         card whose lead moved on). Raises when the platform may take it later."""

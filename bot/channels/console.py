@@ -114,6 +114,12 @@ class ConsoleChannel:
         self.show(replies)
         return []
 
+    async def send_in_thread(
+        self, chat_id: str, replies: Sequence[Reply], thread: str | None
+    ) -> list[str]:
+        """A terminal has no threads: shown like any message sent on its own."""
+        return await self.send(chat_id, replies)
+
     async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
         """A terminal cannot change what it printed: the new version is shown below."""
         self.show([reply])

@@ -45,6 +45,7 @@ from bot.channels import slack_blocks as blocks
 from bot.channels.slack_connect import SlackConnection
 from bot.channels.slack_profiles import Profiles
 from bot.channels.slack_send import SlackSender, bot_token, configured, is_dm, library_logger
+from bot.channels.slack_staff import as_written, staff_thread_reply
 from bot.channels.slack_views import IDEA_SHORTCUT, SlackViews
 from bot.logs import Throttled
 from bot.markdown import to_mrkdwn
@@ -192,6 +193,13 @@ class SlackChannel(SlackViews):
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """Direct messages; other bots, our own messages and edits are not a member talking."""
         async with self._work():
+            answer = staff_thread_reply(event, self.app.settings)
+            if answer is not None:
+                thread = event["thread_ts"]
+                text = MENTION.sub("", event.get("text") or "").strip()  # as in _converse
+                written = {**event, "text": as_written(text)}
+                await self._converse(written, body, private=False, thread_ts=thread, **answer)
+                return
             if (
                 event.get("channel_type") != "im"
                 or event.get("subtype") not in MEMBER_TEXT
@@ -206,11 +214,19 @@ class SlackChannel(SlackViews):
         async with self._work():
             if event.get("bot_id") or not event.get("user"):
                 return
+            if staff_thread_reply(event, self.app.settings) is not None:
+                return  # its message event is the staff's answer (bot.channels.slack_staff)
             thread = event.get("thread_ts") or event["ts"]
             await self._converse(event, body, private=False, thread_ts=thread)
 
     async def _converse(
-        self, event: dict[str, Any], body: dict[str, Any], *, private: bool, thread_ts: str | None
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        *,
+        private: bool,
+        thread_ts: str | None,
+        **extras: str,
     ) -> None:
         user, channel = event["user"], event["channel"]
         text = MENTION.sub("", event.get("text") or "").strip()
@@ -222,6 +238,7 @@ class SlackChannel(SlackViews):
             private=private,
             thread_ts=thread_ts,
             team_id=body.get("team_id"),
+            **extras,
         )
         replies = await self.app.assistant.handle(incoming)
         await self.sender.post(channel, replies, thread_ts=thread_ts, user=user)

@@ -16,7 +16,7 @@ from bot.storage import Lead, Registration, Training
 from bot.turn import Turn
 
 ACTIVE_REGISTRATIONS = ("confirmed", "waiting")
-OPEN_LEADS = ("new", "claimed", "contacted")
+OPEN_LEADS = ("new", "claimed", "answered", "contacted")
 MY_TRAININGS = "tr:mine"
 """The trainings capability's list of the member's registrations, with cancel buttons."""
 

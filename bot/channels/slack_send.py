@@ -94,6 +94,13 @@ class SlackSender:
                 await self._upload(channel, reply, user)
         return refs
 
+    async def send_in_thread(
+        self, chat_id: str, replies: Sequence[Reply], thread: str | None
+    ) -> list[str]:
+        """In the thread of the message ``thread`` (``channel:ts``, a staff card)."""
+        thread_ts = thread.partition(":")[2] if thread else None
+        return await self.post(chat_id, replies, thread_ts=thread_ts or None)
+
     async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
         """Each message sent before gets its part of the new reply; when the reply now
         needs more or fewer messages, the last one gets the reply's end with its buttons."""

@@ -27,6 +27,7 @@ from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_incoming import CHANNEL, Reading, read_update
 from bot.channels.telegram_render import alert_text
 from bot.channels.telegram_send import TelegramSender
+from bot.channels.telegram_staff import read_staff_reply
 from bot.logs import Throttled
 from bot.messages import Reply
 from bot.settings import LANGUAGES, Settings
@@ -240,7 +241,8 @@ class TelegramChannel:
     # updates ---------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        reading = read_update(update, self.application.bot.bot)
+        bot = self.application.bot.bot
+        reading = read_staff_reply(update, bot, self.settings) or read_update(update, bot)
         if reading.kind == "incoming":
             await self._converse(update, reading)
 

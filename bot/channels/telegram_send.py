@@ -55,6 +55,16 @@ class TelegramSender:
             await self.bot.initialize()  # once; later calls return at once
         return [str(message.message_id) for message in await self.deliver(chat_id, replies)]
 
+    async def send_in_thread(
+        self, chat_id: str, replies: Sequence[Reply], thread: str | None
+    ) -> list[str]:
+        """As replies to the message ``thread`` (a staff card), so a reply to them is known."""
+        if self.owns_bot:
+            await self.bot.initialize()
+        reply_to = int(thread) if thread and thread.isdigit() else None
+        sent = await self.deliver(chat_id, replies, reply_to=reply_to)
+        return [str(message.message_id) for message in sent]
+
     async def close(self) -> None:
         if self.owns_bot:
             await self.bot.shutdown()

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from bot.cli import kb_drafts
 from bot.csv_export import write_csv
 from bot.settings import Settings
 from bot.storage import Database, QuestionLog
@@ -70,6 +71,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.add_argument("--json", action="store_true", help="JSON (the only format)")
     gaps = actions.add_parser("gaps", help="fallbacks, clarifications and 👎, most frequent first")
     gaps.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    kb_drafts.register(actions)
     command.set_defaults(run=run)
 
 
@@ -85,6 +87,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "check":
         sets = args.sets if args.sets is not None else sorted(EVALUATION_SETS.glob("*_set.yaml"))
         return _check(settings.knowledge_dir, sets)
+    if args.action == "drafts":
+        return kb_drafts.run(settings, args)
     if args.action == "gaps":
         rows = asyncio.run(_gaps(settings))
         _print_gaps(rows, args.format)

@@ -17,11 +17,12 @@ from bot.app import App, open_app
 from bot.channels import registry
 from bot.cli.errors import USAGE, Refused
 from bot.cli.tables import FORMATS, local_time, print_rows
+from bot.leads.answers import answers_of
 from bot.leads.cards import rows
 from bot.leads.records import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.markdown import to_plain
 from bot.settings import Settings
-from bot.storage import ChannelIdentity, Lead, Member
+from bot.storage import ChannelIdentity, Lead, LeadAnswer, Member
 
 COLUMNS = (
     "ref",
@@ -94,6 +95,7 @@ def as_dict(lead: Lead) -> dict[str, Any]:
         "status": lead.status,
         "assignee": lead.assignee,
         "assignee_id": lead.assignee_id,
+        "answered_by": lead.answered_by,
         "channel": lead.channel,
         "language": lead.language,
         "created_at": lead.created_at.isoformat(),
@@ -102,6 +104,18 @@ def as_dict(lead: Lead) -> dict[str, Any]:
         "closed_at": lead.closed_at.isoformat() if lead.closed_at else None,
         "consent_at": lead.consent_at.isoformat() if lead.consent_at else None,
         "fields": {k: v for k, v in lead.fields.items() if not k.startswith("_")},
+    }
+
+
+def answer_dict(row: LeadAnswer) -> dict[str, Any]:
+    """An answer of the office (``by`` a staff id) or a follow-up of the member."""
+    return {
+        "kind": row.kind,
+        "text": row.text,
+        "by": row.staff,
+        "name": row.name,
+        "helped": row.helped,
+        "created_at": row.created_at.isoformat(),
     }
 
 
@@ -223,6 +237,7 @@ async def _card(app: App, session: AsyncSession, lead: Lead) -> str:
         contact=contact,
         member_language=templates.render(language, "language_name", code=lead.language),
         history=history(lead),
+        answers=(await answers_of(session, [lead.id])).get(lead.id, []),
         zone=settings.office_timezone,
     )
     return to_plain(text)
@@ -234,7 +249,9 @@ async def _show(settings: Settings, args: argparse.Namespace) -> str:
         if lead is None:
             raise Refused(f"no lead {args.ref}")
         if args.format == "json":
-            return json.dumps(as_dict(lead), indent=2, ensure_ascii=False)
+            answers = (await answers_of(session, [lead.id])).get(lead.id, [])
+            shown = {**as_dict(lead), "answers": [answer_dict(row) for row in answers]}
+            return json.dumps(shown, indent=2, ensure_ascii=False)
         return await _card(app, session, lead)
 
 

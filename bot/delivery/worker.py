@@ -159,6 +159,9 @@ class DeliveryWorker:
                 payload["refs"] = (
                     None if earlier_on_its_way else await _sent_refs(session, payload["replaces"])
                 )
+            if "thread_of" in payload:
+                parent = await _sent_refs(session, payload["thread_of"])
+                payload["thread"] = None if parent is None else (parent[:1] or [""])[0]
         try:
             reference = await self._send(target, payload)
         except Exception as error:  # any failure is retried; the row keeps the reason
@@ -180,6 +183,8 @@ class DeliveryWorker:
         channel = payload.get("channel", target)
         if "replaces" in payload:
             return await self._replace(channel, payload)
+        if "thread_of" in payload:
+            return await self._in_thread(channel, payload)
         refs = await self.senders[channel].send(
             str(payload["chat_id"]), replies_from_payload(payload)
         )
@@ -193,6 +198,17 @@ class DeliveryWorker:
         if refs:
             [reply] = replies_from_payload(payload)
             await self.senders[channel].replace_sent(str(payload["chat_id"]), refs, reply)
+        return ",".join(refs)
+
+    async def _in_thread(self, channel: str, payload: dict[str, Any]) -> str:
+        """A message under a staff card (a member's follow-up): in the card's thread once
+        the card was sent, as a message of its own when it never will be."""
+        thread = payload["thread"]
+        if thread is None:
+            raise NotSentYet(f"{payload['thread_of']} is not sent yet")
+        refs = await self.senders[channel].send_in_thread(
+            str(payload["chat_id"]), replies_from_payload(payload), thread or None
+        )
         return ",".join(refs)
 
     async def _failed(self, row_id: int, attempts: int, error: str) -> None:

@@ -29,6 +29,7 @@ from bot.turn import Services
 BUTTONS = {
     "new": ("claim", "contacted", "close"),
     "claimed": ("contacted", "close"),
+    "answered": ("contacted", "close"),
     "contacted": ("close",),
     "closed": (),
 }

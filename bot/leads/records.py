@@ -3,7 +3,8 @@
 A lead is committed with a readable reference (``IDEA-2026-0007``, ``Q-2026-0001``) in the
 same transaction that puts its staff messages into the outbox, so nothing is sent about a
 lead that is not stored, and nothing stored goes unannounced. Its status only moves
-forward: new → claimed → contacted → closed; the member hears when someone takes it up
+forward: new → claimed → answered (a forwarded question the staff answered in their chat,
+:mod:`bot.leads.answers`) → contacted → closed; the member hears when someone takes it up
 and when it is closed.
 """
 
@@ -24,7 +25,7 @@ from bot.storage import ChannelIdentity, Lead, LeadCounter, Member
 from bot.storage.database import upsert_insert
 from bot.turn import Services
 
-STATUSES = ("new", "claimed", "contacted", "closed")
+STATUSES = ("new", "claimed", "answered", "contacted", "closed")
 KINDS = {"idea": "IDEA", "question": "Q"}
 CONTACT_FIELDS = ("organisation", "contact_name", "email", "phone")
 NOTIFIED = ("claimed", "closed")
@@ -166,9 +167,11 @@ def _someone_else(lead: Lead, by: str | None, by_id: str | None) -> bool:
     return bool(lead.assignee and by and lead.assignee != by)
 
 
-async def _tell_member(session: AsyncSession, services: Services, lead: Lead, status: str) -> None:
+async def member_chat(session: AsyncSession, lead: Lead) -> tuple[ChannelIdentity, str] | None:
+    """Where the member who sent the lead is reached (the channel they sent it from) and
+    their language now; None once they are forgotten."""
     if lead.member_id is None:
-        return
+        return None
     identity = (
         await session.execute(
             select(ChannelIdentity)
@@ -177,9 +180,16 @@ async def _tell_member(session: AsyncSession, services: Services, lead: Lead, st
         )
     ).scalar_one_or_none()
     if identity is None:
-        return
+        return None
     member = await session.get(Member, lead.member_id)
-    language = (member.language if member else None) or lead.language
+    return identity, (member.language if member else None) or lead.language
+
+
+async def _tell_member(session: AsyncSession, services: Services, lead: Lead, status: str) -> None:
+    found = await member_chat(session, lead)
+    if found is None:
+        return
+    identity, language = found
     text = services.templates.render(
         language, f"ideas/lead_{status}", channel=identity.channel, lead=lead
     )

@@ -186,6 +186,8 @@ class Lead(Base):
     claimed_at: Mapped[datetime | None]
     contacted_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    """Who answered a forwarded question last, as every card shows it."""
 
 
 class LeadCounter(Base):
@@ -334,3 +336,41 @@ class LeadNote(Base):
     name: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LeadAnswer(Base):
+    """A message on a forwarded question: the office's answer (``kind`` "answer") or the
+    member's follow-up ("follow_up"). ``source`` names the platform message it came from,
+    so a redelivered staff reply is stored, and sent, once."""
+
+    __tablename__ = "lead_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # answer | follow_up
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    staff: Mapped[str | None] = mapped_column(String(120))  # "slack:U01AB" for an answer
+    name: Mapped[str | None] = mapped_column(String(200))
+    helped: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KbDraft(Base):
+    """A knowledge-base entry in the making, from an answered question: the question, the
+    office's answer, the language and the entry the matcher thought closest; nothing that
+    names the member."""
+
+    __tablename__ = "kb_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    entry_id: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open|accepted|rejected
+    result: Mapped[str | None] = mapped_column(String(80))
+    """The entry it went into once accepted."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]

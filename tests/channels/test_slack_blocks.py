@@ -60,6 +60,8 @@ def test_manifest_matches_the_listeners() -> None:
         "app_home_opened",
         "app_mention",
         "message.im",
+        "message.channels",  # staff answers in the thread of a question card (issue 29)
+        "message.groups",
     }
     assert settings["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
     assert settings["interactivity"]["request_url"].endswith(EVENTS_PATH)
@@ -67,5 +69,6 @@ def test_manifest_matches_the_listeners() -> None:
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"chat:write", "im:history", "users:read", "files:write", "commands"} <= scopes
+    assert {"channels:history", "groups:history"} <= scopes
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == SLACK_COMMAND and command["url"].endswith(EVENTS_PATH)

@@ -50,6 +50,7 @@ class RecordingSender:
         self.name = name
         self.sent: list[tuple[str, list[Reply]]] = []
         self.replaced: list[tuple[str, list[str], Reply]] = []
+        self.threads: list[str | None] = []
         self._failures = 0
 
     def fail(self, times: int) -> None:
@@ -59,6 +60,12 @@ class RecordingSender:
         await self._reach_platform()
         self.sent.append((chat_id, list(replies)))
         return [f"{self.name}-{len(self.sent)}"]
+
+    async def send_in_thread(
+        self, chat_id: str, replies: Sequence[Reply], thread: str | None
+    ) -> list[str]:
+        self.threads.append(thread)
+        return await self.send(chat_id, replies)
 
     async def replace_sent(self, chat_id: str, refs: Sequence[str], reply: Reply) -> None:
         await self._reach_platform()
