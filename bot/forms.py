@@ -117,8 +117,17 @@ class Form:
         return turn.services.templates.has_block(turn.language, self.template_name, block)
 
 
+ACTION_PREFIX = "f:"
+"""The start of every form button's action: the form engine's (the ActiveForm handler)."""
+
+
 def _action(step: str, verb: str, value: str | None = None) -> str:
-    return f"f:{step}:{verb}" + (f":{value}" if value is not None else "")
+    return f"{ACTION_PREFIX}{step}:{verb}" + (f":{value}" if value is not None else "")
+
+
+def cancel_action(step: str) -> str:
+    """The cancel button of the running form's current step (offered by /start too)."""
+    return _action(step, "cancel")
 
 
 class FormEngine:

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.leads.cards import VERB_STATUS, lead_card
+from bot.leads.cards import ACTION_PREFIX, VERB_STATUS, lead_card
 from bot.leads.records import LeadError, find_lead, set_status
 from bot.messages import Reply
+from bot.routing import owns
 from bot.storage import Lead
 from bot.turn import Turn
 
-PREFIX = "lead:"
-
 
 class StaffActions:
+    prefixes = frozenset({ACTION_PREFIX})
+    """The buttons of the lead cards, which :func:`bot.leads.cards.card_action` builds."""
+
     def check(self, turn: Turn) -> bool:
-        return (turn.incoming.action or "").startswith(PREFIX)
+        return owns(self, turn.incoming.action)
 
     async def handle(self, turn: Turn) -> list[Reply]:
         if not turn.is_staff:

@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from bot.messages import Choice
 from bot.storage import Lead, Registration, Training
+from bot.trainings import actions
 from bot.turn import Turn
 
 ACTIVE_REGISTRATIONS = ("confirmed", "waiting")
 OPEN_LEADS = ("new", "claimed", "contacted")
-MY_TRAININGS = "tr:mine"
+MY_TRAININGS = actions.MINE
 """The trainings capability's list of the member's registrations, with cancel buttons."""
 
 

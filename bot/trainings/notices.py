@@ -22,6 +22,7 @@ from bot.messages import Choice, Reply
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member, OutboxMessage, Registration, Training
 from bot.templates import Templates
+from bot.trainings import actions
 from bot.trainings.calendar import calendar_attachment
 from bot.trainings.registrations import Booking, Cancellation
 
@@ -160,7 +161,7 @@ class TrainingNotices:
             )
             button = Choice(
                 self.templates.render(language, "trainings/button_details"),
-                f"tr:show:{training.id}",
+                actions.show(training.id),
             )
             due = self.now + timedelta(seconds=number // ANNOUNCEMENTS_PER_SECOND)
             if await enqueue_replies(
@@ -263,4 +264,4 @@ def fee_for(training: Training, registration: Registration) -> float:
 
 
 def _mine_button(templates: Templates, language: str) -> tuple[Choice, ...]:
-    return (Choice(templates.render(language, "trainings/button_mine"), "tr:mine"),)
+    return (Choice(templates.render(language, "trainings/button_mine"), actions.MINE),)
