@@ -101,7 +101,7 @@ class TrainingNotices:
                 registration,
                 training,
                 "trainings/promoted",
-                key=f"promoted:{registration.uid}",
+                key=promoted_key(registration.uid),
                 kind="training_promoted",
                 calendar=True,
                 fee=fee_for(training, registration),
@@ -114,7 +114,7 @@ class TrainingNotices:
                 registration,
                 training,
                 "trainings/moved",
-                key=f"moved:{registration.uid}:{stamp}",
+                key=moved_key(registration.uid, stamp),
                 kind="training_moved",
                 calendar=registration.status == "confirmed",
             )
@@ -132,7 +132,7 @@ class TrainingNotices:
                 registration,
                 training,
                 "trainings/cancelled_by_office",
-                key=f"training-cancelled:{registration.uid}",
+                key=office_cancelled_key(registration.uid),
                 kind="training_cancelled",
                 calendar=registration.status == "confirmed",
                 cancelled=True,
@@ -144,7 +144,7 @@ class TrainingNotices:
             registration,
             training,
             "trainings/reminder",
-            key=f"reminder:{registration.uid}",
+            key=reminder_key(registration.uid),
             kind="training_reminder",
         )
 
@@ -168,7 +168,7 @@ class TrainingNotices:
                 self.session,
                 identity,
                 [Reply(text, (button,))],
-                key=f"announce:{training.id}:{member.id}",
+                key=announcement_key(training.id, member.id),
                 kind="training_announcement",
                 due=due,
             ):
@@ -198,7 +198,7 @@ class TrainingNotices:
         if booking.filled_last_seat and booking.training and booking.registration:
             await self.to_staff(
                 "trainings/staff_full",
-                key=f"training-full:{booking.registration.uid}",
+                key=full_key(booking.registration.uid),
                 kind="training_full",
                 training=booking.training,
             )
@@ -209,7 +209,7 @@ class TrainingNotices:
         registration, training = cancellation.registration, cancellation.training
         told = await self.to_staff(
             "trainings/staff_cancelled",
-            key=f"registration-cancelled:{registration.uid}",
+            key=cancelled_key(registration.uid),
             kind=CANCELLED,
             about=[registration.uid, *(other.uid for other in cancellation.promoted)],
             training=training,
@@ -244,6 +244,42 @@ class TrainingNotices:
             promoted=[found[uid] for uid in uids[1:] if uid in found],
         )
         row.payload = {**notice_payload(self.settings, text, row.target), ABOUT: uids}
+
+
+# the outbox keys: one builder each, so privacy.OUTBOX_KEYS can name those that name a member
+
+
+def promoted_key(uid: str) -> str:
+    """To a member who moved up from the waiting list."""
+    return f"promoted:{uid}"
+
+
+def moved_key(uid: str, stamp: str) -> str:
+    """To a registered member: the training moved to ``stamp`` (its new start)."""
+    return f"moved:{uid}:{stamp}"
+
+
+def office_cancelled_key(uid: str) -> str:
+    """To a registered member: the office cancelled the training."""
+    return f"training-cancelled:{uid}"
+
+
+def reminder_key(uid: str) -> str:
+    return f"reminder:{uid}"
+
+
+def announcement_key(training_id: str, member_id: int | str) -> str:
+    return f"announce:{training_id}:{member_id}"
+
+
+def full_key(uid: str) -> str:
+    """To the office (``:<target>`` follows): the registration ``uid`` took the last seat."""
+    return f"training-full:{uid}"
+
+
+def cancelled_key(uid: str) -> str:
+    """To the office (``:<target>`` follows): the registration ``uid`` was cancelled."""
+    return f"registration-cancelled:{uid}"
 
 
 def cancelled_uid(key: str) -> str:
