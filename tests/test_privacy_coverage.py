@@ -268,10 +268,11 @@ def built(build: Callable[..., str], refs: dict[str, Any]) -> str:
 
 
 async def test_forget_deletes_the_messages_keyed_to_the_member_even_once_emptied(
-    app: Any,
+    make_app: Any, database_url: str
 ) -> None:
     """Retention empties a sent message's payload; its key still names the member, and
     only the key says whose it was."""
+    app = await make_app(database_url=database_url)
     await add_training(app, 5, "jp-2027-03")
     refs = {}
     for user, name in ((ANKE, "Anke Meier"), ("5001", "Carla")):
