@@ -49,12 +49,12 @@ TIMEOUT = 15.0
 """Seconds a step waits for its reply before it counts as failed."""
 SECRET = "bench-webhook-secret"
 REGISTRATION = """/trainings | tr:show: | tr:reg: | Member {n} | Photon GmbH
-    | member{n}@photon.example | f:member:o:yes | f:consent:o:yes | f:_sum:ok"""
-IDEA = """/idea | Fibre sensors for bridges {n} | f:field:o:laser | f:regions:t:japan
-    | f:regions:done | f:partner:o:research
+    | member{n}@photon.example | f:member:pick:yes | f:consent:pick:yes | f:_sum:ok"""
+IDEA = """/idea | Fibre sensors for bridges {n} | f:field:pick:laser | f:regions:tick:japan
+    | f:regions:done | f:partner:pick:research
     | We drill micro holes in glass with ultrashort pulses and look for a partner.
-    | f:stage:o:prototype | f:funding:o:funding-zim | f:timeline:o:next_year | Photon GmbH
-    | Member {n} | member{n}@photon.example | skip | f:consent:o:yes | f:_sum:ok"""
+    | f:stage:pick:prototype | f:funding:pick:funding-zim | f:timeline:pick:next_year | Photon GmbH
+    | Member {n} | member{n}@photon.example | skip | f:consent:pick:yes | f:_sum:ok"""
 """The forms' steps; one with a colon and no space is a button (its action or a prefix)."""
 _ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
 """Members, update ids and Slack timestamps unique across runs on one database."""
