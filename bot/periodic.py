@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.turn import Services
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +39,23 @@ async def every(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work a serving process does every ``seconds`` (the list is :data:`bot.jobs.JOBS`)."""
+
+    name: str
+    seconds: float
+    run: Callable[[Services], Awaitable[object]]
+
+
+@asynccontextmanager
+async def running(jobs: Sequence[Job], services: Services) -> AsyncIterator[None]:
+    """Every job of ``jobs``, each on its own schedule, until the block ends."""
+    async with AsyncExitStack() as stack:
+        for job in jobs:
+            await stack.enter_async_context(
+                every(job.seconds, partial(job.run, services), name=job.name)
+            )
+        yield

@@ -1,7 +1,10 @@
 """What a member may ask of their data: a copy of all of it, and to be forgotten.
 
 Every table that holds a member's data is in :data:`MEMBER_TABLES`; a test compares it
-with the schema, so a new table is covered here before it can ship.
+with the schema, so a new table is covered here before it can ship. Every outbox key that
+names a member is built by a function listed in :data:`OUTBOX_KEYS` or
+:data:`OFFICE_KEYS`; a test finds the builders (``*_key`` functions with a parameter of
+:data:`MEMBER_REFS`), so a new one is covered here too.
 
 Forgetting deletes identities and contact data, cancels future registrations (the waiting
 list moves up), keeps leads and past registrations for the office's records of the funded
@@ -12,11 +15,13 @@ with the lead, which no longer names the member; the member's own follow-ups go.
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import FINISHED
@@ -35,7 +40,18 @@ from bot.storage import (
 )
 from bot.storage.database import rows_touched
 from bot.trainings import registrations as registrations
-from bot.trainings.notices import CANCELLED, TrainingNotices, named_registrations
+from bot.trainings.notices import (
+    CANCELLED,
+    TrainingNotices,
+    announcement_key,
+    cancelled_key,
+    full_key,
+    moved_key,
+    named_registrations,
+    office_cancelled_key,
+    promoted_key,
+    reminder_key,
+)
 from bot.turn import Services
 
 PERSONAL_LEAD_FIELDS = ("organisation", "contact_name", "name", "email", "phone")
@@ -44,6 +60,20 @@ MEMBER_TABLES = frozenset(
 )
 """The tables :func:`export` copies and :func:`forget` deletes or anonymises; the outbox
 is scrubbed by the messages' keys and payloads."""
+MEMBER_REFS = ("uid", "member_id")
+"""How an outbox key names a member: a registration's uid, or the member's id."""
+OUTBOX_KEYS: tuple[Callable[..., str], ...] = (
+    promoted_key,
+    moved_key,
+    office_cancelled_key,
+    reminder_key,
+    announcement_key,
+)
+"""The keys of messages to the member: :func:`forget` deletes every row keyed so, sent or
+not, also one whose payload the clean-up already emptied (no payload says whose it was)."""
+OFFICE_KEYS: tuple[Callable[..., str], ...] = (full_key, cancelled_key)
+"""The keys of notices to the office about a registration: kept for the office's records,
+with the registration anonymised and the notice drawn again without the member."""
 
 
 @dataclass
@@ -230,6 +260,7 @@ async def forget(session: AsyncSession, member: Member, services: Services) -> F
     result.questions_unlinked = rows_touched(unlinked)
     identities = await _all(session, select(ChannelIdentity).filter_by(member_id=member.id))
     await _scrub_outbox(session, services, leads, identities)
+    await _delete_keyed(session, member.id, uids)
     await _scrub_notices(session, notices, uids)
     for identity in identities:
         await session.execute(
@@ -280,6 +311,37 @@ async def _scrub_outbox(
                 replaces = row.payload.get("replaces")
                 row.payload = {**redrawn, "replaces": replaces} if replaces else redrawn
         await update_staff_cards(session, services, lead)
+
+
+def key_pattern(build: Callable[..., str], refs: Mapping[str, str]) -> str | None:
+    """A LIKE pattern for the keys ``build`` makes with one of ``refs`` (the other parts
+    of the key are anything); None when the builder takes none of them."""
+    parameters = inspect.signature(build).parameters
+    if not any(name in refs for name in parameters):
+        return None
+    return build(**{name: _escaped(refs[name]) if name in refs else "%" for name in parameters})
+
+
+async def _delete_keyed(session: AsyncSession, member_id: int, uids: set[str]) -> None:
+    """Every message to the member by its key (:data:`OUTBOX_KEYS`)."""
+    refs = [{"member_id": str(member_id)}, *({"uid": uid} for uid in sorted(uids))]
+    patterns = [
+        pattern
+        for build in OUTBOX_KEYS
+        for ref in refs
+        if (pattern := key_pattern(build, ref)) is not None
+    ]
+    for start in range(0, len(patterns), 100):  # SQLite's limit of terms in one statement
+        chunk = patterns[start : start + 100]
+        await session.execute(
+            delete(OutboxMessage).where(
+                or_(*(OutboxMessage.key.like(pattern, escape="\\") for pattern in chunk))
+            )
+        )
+
+
+def _escaped(ref: str) -> str:
+    return ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def _scrub_notices(session: AsyncSession, notices: TrainingNotices, uids: set[str]) -> None:

@@ -16,14 +16,12 @@
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, and_, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.periodic import every
 from bot.settings import Settings
 from bot.storage import (
     Database,
@@ -133,10 +131,6 @@ async def _anonymise_registrations(
     return len(uids)
 
 
-def running(services: Services) -> AbstractAsyncContextManager[None]:
-    """The clean-up once an hour inside ``serve``."""
-
-    async def job() -> Cleaned:
-        return await clean_up(services.database, services.settings, services.clock())
-
-    return every(INTERVAL_SECONDS, job, name="retention")
+async def clean_up_now(services: Services) -> Cleaned:
+    """One clean-up, now (the periodic job :data:`bot.jobs.RETENTION`, once an hour)."""
+    return await clean_up(services.database, services.settings, services.clock())

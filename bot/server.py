@@ -10,14 +10,14 @@ from contextlib import suppress
 
 from aiohttp import web
 
-from bot import metrics, retention
+from bot import metrics, periodic
 from bot.app import App, open_app
 from bot.channels import registry
 from bot.channels.base import Channel
 from bot.channels.senders import delivering
+from bot.jobs import JOBS
 from bot.office.web import install as install_office
 from bot.settings import Settings
-from bot.trainings.reminders import ReminderScheduler
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +118,7 @@ async def serve(
         senders = {channel.name: channel.sender for channel in channels}
         async with (
             delivering(app, senders),
-            ReminderScheduler(app.services).running(),
-            retention.running(app.services),
+            periodic.running(JOBS, app.services),
         ):
             try:
                 for channel in channels:

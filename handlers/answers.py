@@ -22,9 +22,6 @@ CANCEL = frozenset({"cancel", "abbrechen"})
 class StaffAnswers:
     """A staff member's reply to a question's card (or to a follow-up under it)."""
 
-    prefixes: tuple[str, ...] = ()
-    """No action of its own: the channels' staff hooks mark its messages."""
-
     def check(self, turn: Turn) -> bool:
         return bool(turn.incoming.extras.get("answer_to"))
 
@@ -54,7 +51,7 @@ class StaffAnswers:
 class MemberAnswers:
     """👍 Helped / Ask a follow-up under an answer, and the follow-up itself."""
 
-    prefixes = (ACTION,)
+    prefixes = frozenset({ACTION})
 
     def check(self, turn: Turn) -> bool:
         if (turn.incoming.action or "").startswith(ACTION):

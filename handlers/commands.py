@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+from bot.forms import cancel_action
 from bot.messages import Choice, Reply
+from bot.routing import owns
 from bot.settings import LANGUAGES
 from bot.turn import Turn
 
 COMMANDS = {"start", "help", "hilfe", "language", "sprache", "cancel", "abbrechen"}
-ACTIONS = ("lang:", "menu:")
+LANGUAGE = "lang:"
+MENU = "menu:"
+ASK = f"{MENU}ask"
+"""Invites a question (the first entry of the menu)."""
+
+
+def language_action(code: str) -> str:
+    return f"{LANGUAGE}{code}"
 
 
 class Commands:
     commands = frozenset(COMMANDS)
+    prefixes = frozenset({LANGUAGE, MENU})
 
     def check(self, turn: Turn) -> bool:
         command = turn.incoming.command
-        action = turn.incoming.action or ""
-        return (command is not None and command[0] in COMMANDS) or action.startswith(ACTIONS)
+        return (command is not None and command[0] in COMMANDS) or owns(self, turn.incoming.action)
 
     async def handle(self, turn: Turn) -> list[Reply]:
         action = turn.incoming.action
         if action is not None:
             kind, _, value = action.partition(":")
-            if kind == "lang":
+            if f"{kind}:" == LANGUAGE:
                 return self._language(turn, value)
             if value == "ask":
                 return [turn.reply("ask_prompt")]
@@ -43,7 +52,7 @@ class Commands:
         running = forms.active(turn)
         choices = self._menu(turn)
         if running:
-            choices.append(turn.choice("forms/button_cancel", f"f:{turn.state.step}:cancel"))
+            choices.append(turn.choice("forms/button_cancel", cancel_action(turn.state.step or "")))
         return [turn.reply("start", choices=choices, running=running is not None)]
 
     def _menu(self, turn: Turn) -> list[Choice]:
@@ -52,7 +61,7 @@ class Commands:
     def _language(self, turn: Turn, wanted: str) -> list[Reply]:
         if wanted not in LANGUAGES:
             choices = [
-                turn.choice("language_name", f"lang:{code}", code=code) for code in LANGUAGES
+                turn.choice("language_name", language_action(code), code=code) for code in LANGUAGES
             ]
             return [turn.reply("language_usage", choices=choices)]
         turn.member.language = wanted
@@ -70,7 +79,7 @@ class Commands:
 def menu(turn: Turn) -> list[Choice]:
     """The /start menu: ask, every capability's entry, the other language; the FAQ's reply
     to an off-topic question shows it too."""
-    entries = [turn.choice("menu_ask", "menu:ask"), *turn.services.router.menu(turn)]
+    entries = [turn.choice("menu_ask", ASK), *turn.services.router.menu(turn)]
     other = next(language for language in LANGUAGES if language != turn.language)
-    entries.append(turn.choice("menu_language", f"lang:{other}"))
+    entries.append(turn.choice("menu_language", language_action(other)))
     return entries

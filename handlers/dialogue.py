@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot.forms import ACTION_PREFIX
 from bot.messages import Reply
-from bot.routing import Handler
+from bot.routing import Handler, owns
 from bot.turn import Turn
 
 CONTROL_COMMANDS = {"back", "skip", "cancel", "done"}
 
 
 class ActiveForm:
+    prefixes = frozenset({ACTION_PREFIX})
+
     def check(self, turn: Turn) -> bool:
-        action = turn.incoming.action
-        if action is not None and action.startswith("f:"):
+        if owns(self, turn.incoming.action):
             return True
         return turn.services.forms.active(turn) is not None
 
@@ -44,10 +46,9 @@ class ActiveForm:
             return replies
         return [*(dataclasses.replace(reply, choices=()) for reply in replies), again]
 
-    @staticmethod
-    def _for_the_form(turn: Turn) -> bool:
+    def _for_the_form(self, turn: Turn) -> bool:
         if turn.incoming.action is not None:
-            return turn.incoming.action.startswith("f:")
+            return owns(self, turn.incoming.action)
         command = turn.incoming.command
         return command is None or command[0] in CONTROL_COMMANDS
 

@@ -17,27 +17,49 @@ from sqlalchemy import insert, select
 
 from bot.leads.records import create_lead
 from bot.messages import Choice, Reply, plain_number
+from bot.routing import owns
 from bot.storage import QuestionLog
+from bot.trainings import actions as trainings
 from bot.turn import Services, Turn
+from handlers import ideas
 from handlers.commands import menu
 from knowledge.entries import Entry
 from knowledge.matcher import Match
 
-ACTIONS = ("faq:", "fb:", "fwd:")
+ENTRY = "faq:"
+FEEDBACK = "fb:"
+FORWARD = "fwd:"
 MAX_RELATED = 3
-ENTRY_ACTIONS = {"cooperation-submit-idea": ("faq/button_idea", "idea:start")}
-TOPIC_ACTIONS = {"training": ("faq/button_trainings", "tr:list")}
+ENTRY_ACTIONS = {"cooperation-submit-idea": ("faq/button_idea", ideas.ACTION)}
+TOPIC_ACTIONS = {"training": ("faq/button_trainings", trainings.LIST)}
 """Entries whose next step another capability takes: their answer carries its button."""
 
 
+def entry_action(entry_id: str) -> str:
+    """Shows a knowledge-base entry."""
+    return f"{ENTRY}{entry_id}"
+
+
+def feedback_action(log_id: int, verdict: str) -> str:
+    """``up`` or ``down`` for the answer to a logged question."""
+    return f"{FEEDBACK}{log_id}:{verdict}"
+
+
+def forward_action(log_id: int) -> str:
+    """Forwards a logged question to the office as a lead."""
+    return f"{FORWARD}{log_id}"
+
+
 class Faq:
+    prefixes = frozenset({ENTRY, FEEDBACK, FORWARD})
+
     def __init__(self, services: Services) -> None:
         services.forms.question_hook = self.answer_in_form
 
     def check(self, turn: Turn) -> bool:
         action = turn.incoming.action
         if action is not None:
-            return action.startswith(ACTIONS)
+            return owns(self, action)
         return bool(turn.text) and turn.incoming.command is None
 
     async def handle(self, turn: Turn) -> list[Reply]:
@@ -45,12 +67,12 @@ class Faq:
         if action is None:
             return await self.ask(turn)
         kind, _, value = action.partition(":")
-        if kind == "faq":
+        if f"{kind}:" == ENTRY:
             entry = turn.services.knowledge.get(value)
             if entry is None:
                 return [turn.reply("faq/unknown_entry", notice=True)]
             return [self._answer(turn, entry, None)]
-        if kind == "fb":
+        if f"{kind}:" == FEEDBACK:
             return await self._feedback(turn, value)
         return await self._forward(turn, value)
 
@@ -63,10 +85,10 @@ class Faq:
                 return [self._answer(turn, entry, log_id)]
         if match.decision == "clarify":
             choices = [
-                Choice(entry.text(turn.language).title, f"faq:{entry.id}")
+                Choice(entry.text(turn.language).title, entry_action(entry.id))
                 for entry in _entries(turn, [c.id for c in match.candidates])
             ]
-            choices.append(turn.choice("faq/button_forward", f"fwd:{log_id}"))
+            choices.append(turn.choice("faq/button_forward", forward_action(log_id)))
             return [turn.reply("faq/clarify", choices=choices)]
         if match.decision == "off_topic":
             return [turn.reply("faq/off_topic", choices=menu(turn))]
@@ -90,11 +112,11 @@ class Faq:
             choices.append(turn.choice(*step))
         if log_id is not None:
             choices += [
-                turn.choice("faq/button_up", f"fb:{log_id}:up"),
-                turn.choice("faq/button_down", f"fb:{log_id}:down"),
+                turn.choice("faq/button_up", feedback_action(log_id, "up")),
+                turn.choice("faq/button_down", feedback_action(log_id, "down")),
             ]
         choices += [
-            Choice(other.text(turn.language).title, f"faq:{other.id}")
+            Choice(other.text(turn.language).title, entry_action(other.id))
             for other in _entries(turn, entry.related)[:MAX_RELATED]
         ]
         return Reply(_answer_text(turn, entry), tuple(choices))
@@ -110,7 +132,7 @@ class Faq:
         return [
             turn.reply(
                 "faq/feedback_sorry",
-                choices=[turn.choice("faq/button_forward", f"fwd:{log.id}")],
+                choices=[turn.choice("faq/button_forward", forward_action(log.id))],
                 contact=turn.services.settings.office_contact_email,
             )
         ]
@@ -161,7 +183,7 @@ def _answer_text(turn: Turn, entry: Entry, *, in_form: str = "") -> str:
 def _fallback(turn: Turn, log_id: int) -> Reply:
     return turn.reply(
         "faq/fallback",
-        choices=[turn.choice("faq/button_forward", f"fwd:{log_id}")],
+        choices=[turn.choice("faq/button_forward", forward_action(log_id))],
         contact=turn.services.settings.office_contact_email,
     )
 

@@ -19,7 +19,8 @@ from bot.messages import Choice, Reply
 from bot.turn import Services, Turn
 
 COMMANDS = {"idea", "idee", "projektidee"}
-ACTION = "idea:start"
+PREFIX = "idea:"
+ACTION = f"{PREFIX}start"
 PHRASES = re.compile(
     r"\b(projekt-?idee|project idea|idea for a (joint )?project|idee für ein (gemeinsames )?"
     r"projekt|kooperationsidee|find(ing)? a partner|looking for a partner|"
@@ -153,6 +154,7 @@ class Ideas:
     """Starts the idea form; the running form itself is the ActiveForm handler's."""
 
     commands = frozenset(COMMANDS)
+    prefixes = frozenset({PREFIX})
 
     def __init__(self, services: Services) -> None:
         services.forms.register(IDEA_FORM)

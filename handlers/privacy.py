@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from bot import confirmations, privacy
 from bot.messages import Attachment, Reply
+from bot.routing import owns
 from bot.turn import Turn
 
 COMMANDS = {"privacy", "datenschutz", "mydata", "meinedaten", "forget", "vergessen"}
 PRIVACY_ENTRY = "assistant-privacy"
+PREFIX = "privacy:"
 FORGET = "forget"
 """The confirmation's purpose (see :mod:`bot.confirmations`)."""
 
 
+def action(name: str) -> str:
+    """``mydata``, ``forget``, ``forget:yes:<token>``, ``forget:no``."""
+    return f"{PREFIX}{name}"
+
+
 class Privacy:
     commands = frozenset(COMMANDS)
+    prefixes = frozenset({PREFIX})
 
     def check(self, turn: Turn) -> bool:
         command = turn.incoming.command
         if command is not None:
             return command[0] in COMMANDS
-        return (turn.incoming.action or "").startswith("privacy:")
+        return owns(self, turn.incoming.action)
 
     async def handle(self, turn: Turn) -> list[Reply]:
         pointer = turn.private_only()
@@ -27,7 +35,7 @@ class Privacy:
             return [pointer]
         action = turn.incoming.action
         if action is not None:
-            name = action.removeprefix("privacy:")
+            name = action.removeprefix(PREFIX)
         else:
             name = turn.incoming.command[0] if turn.incoming.command else ""
         if name in ("mydata", "meinedaten"):
@@ -70,8 +78,8 @@ class Privacy:
             answer=answer,
             periods=periods,
             choices=[
-                turn.choice("privacy/button_mydata", "privacy:mydata"),
-                turn.choice("privacy/button_forget", "privacy:forget"),
+                turn.choice("privacy/button_mydata", action("mydata")),
+                turn.choice("privacy/button_forget", action("forget")),
             ],
         )
 
@@ -100,8 +108,8 @@ class Privacy:
         return turn.reply(
             "privacy/forget_confirm",
             choices=[
-                turn.choice("privacy/button_forget_yes", f"privacy:forget:yes:{token}"),
-                turn.choice("privacy/button_forget_no", "privacy:forget:no"),
+                turn.choice("privacy/button_forget_yes", action(f"forget:yes:{token}")),
+                turn.choice("privacy/button_forget_no", action("forget:no")),
             ],
         )
 

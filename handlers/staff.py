@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.leads.cards import VERB_STATUS, lead_card
+from bot.leads.cards import ACTION_PREFIX, VERB_STATUS, lead_card
 from bot.leads.records import LeadError, find_lead, set_status
 from bot.messages import Reply
-from bot.office.audit import record
+from bot.office.audit import lead_subject, record
 from bot.office.staff import StaffMember
+from bot.routing import owns
 from bot.storage import Lead
 from bot.turn import Turn
 
-PREFIX = "lead:"
-
 
 class StaffActions:
+    prefixes = frozenset({ACTION_PREFIX})
+    """The buttons of the lead cards, which :func:`bot.leads.cards.card_action` builds."""
+
     def check(self, turn: Turn) -> bool:
-        return (turn.incoming.action or "").startswith(PREFIX)
+        return owns(self, turn.incoming.action)
 
     async def handle(self, turn: Turn) -> list[Reply]:
         if not turn.is_staff:
@@ -71,7 +73,7 @@ async def _record(turn: Turn, lead: Lead, before: str) -> None:
         presser,
         f"lead_{lead.status}",
         turn.services.clock(),
-        subject=f"lead:{lead.ref}",
+        subject=lead_subject(lead.ref),
         before=before,
         after=lead.status,
         via=incoming.channel,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.messages import Choice, Reply
 from bot.storage import Registration, Training
+from bot.trainings import actions
 from bot.trainings.catalogue import Listed, upcoming
 from bot.trainings.registrations import active_registration, refusal_for
 from bot.turn import Turn
@@ -63,7 +64,7 @@ class TrainingFacts:
     async def handle(self, turn: Turn) -> list[Reply]:
         topic = asks_about_a_training(turn.text)
         items = _named(await upcoming(turn.session, now=turn.now, topic=topic), turn.text)
-        everything = turn.choice("trainings/button_all", "tr:list")
+        everything = turn.choice("trainings/button_all", actions.LIST)
         if not items:
             return [turn.reply("trainings/list_empty", topic=topic, choices=[everything])]
         facts = [await _fact(turn, item) for item in items[:MAX_SHOWN]]
@@ -73,16 +74,16 @@ class TrainingFacts:
                 choices.append(
                     turn.choice(
                         "trainings/button_register_for",
-                        f"tr:reg:{fact.training.id}",
+                        actions.register(fact.training.id),
                         training=fact.training,
                         free=fact.free,
                     )
                 )
             choices.append(
-                turn.choice("trainings/button_training", f"tr:show:{fact.training.id}", item=fact)
+                turn.choice("trainings/button_training", actions.show(fact.training.id), item=fact)
             )
         if any(fact.mine is not None for fact in facts):
-            choices.append(turn.choice("trainings/button_mine", "tr:mine"))
+            choices.append(turn.choice("trainings/button_mine", actions.MINE))
         choices.append(everything)
         more = len(items) > MAX_SHOWN
         return [turn.reply("trainings/facts", facts=facts, topic=topic, more=more, choices=choices)]

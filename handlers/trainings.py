@@ -18,7 +18,9 @@ from sqlalchemy import select
 
 from bot.forms import Form, Step, person_name
 from bot.messages import Choice, Reply
+from bot.routing import owns
 from bot.storage import Registration, Training
+from bot.trainings import actions
 from bot.trainings.calendar import calendar_attachment, cancellation_attachment
 from bot.trainings.catalogue import Listed, listed, topics, upcoming
 from bot.trainings.notices import TrainingNotices, fee_for
@@ -93,6 +95,7 @@ class MineRow:
 
 class Trainings:
     commands = frozenset(COMMANDS)
+    prefixes = frozenset({actions.PREFIX})
 
     def __init__(self, services: Services) -> None:
         services.forms.register(registration_form())
@@ -100,14 +103,14 @@ class Trainings:
     def check(self, turn: Turn) -> bool:
         action = turn.incoming.action
         if action is not None:
-            return action.startswith("tr:")
+            return owns(self, action)
         command = turn.incoming.command
         if command is not None:
             return command[0] in COMMANDS
         return wants_list(turn.text)
 
     def menu(self, turn: Turn) -> Choice:
-        return turn.choice("trainings/menu", "tr:list")
+        return turn.choice("trainings/menu", actions.LIST)
 
     async def handle(self, turn: Turn) -> list[Reply]:
         action = turn.incoming.action
@@ -126,7 +129,7 @@ class Trainings:
         return await self._list(turn, topic_in(turn.text))
 
     async def _action(self, turn: Turn, action: str) -> list[Reply]:
-        _, verb, value = [*action.split(":", 2), ""][:3]
+        verb, value = actions.parse(action)
         pointer = turn.private_only() if verb in PERSONAL else None
         if pointer is not None:
             return [pointer]
@@ -155,16 +158,16 @@ class Trainings:
     async def _list(self, turn: Turn, topic: str | None) -> list[Reply]:
         items = await upcoming(turn.session, now=turn.now, topic=topic)
         filters = [
-            turn.choice("trainings/button_topic", f"tr:topic:{t}", topic=t)
+            turn.choice("trainings/button_topic", actions.topic(t), topic=t)
             for t in await topics(turn.session, now=turn.now)
             if t != topic
         ]
         if topic:
-            filters.append(turn.choice("trainings/button_all", "tr:list"))
+            filters.append(turn.choice("trainings/button_all", actions.LIST))
         if not items:
             return [turn.reply("trainings/list_empty", topic=topic, choices=filters)]
         buttons = [
-            turn.choice("trainings/button_training", f"tr:show:{item.training.id}", item=item)
+            turn.choice("trainings/button_training", actions.show(item.training.id), item=item)
             for item in items
         ]
         return [turn.reply("trainings/list", items=items, topic=topic, choices=buttons + filters)]
@@ -178,10 +181,10 @@ class Trainings:
         choices = []
         if refusal is None and mine is None:
             label = "trainings/button_register" if item.free else "trainings/button_waitlist"
-            choices.append(turn.choice(label, f"tr:reg:{training_id}"))
+            choices.append(turn.choice(label, actions.register(training_id)))
         if mine is not None:
-            choices.append(turn.choice("trainings/button_mine", "tr:mine"))
-        choices.append(turn.choice("trainings/button_all", "tr:list"))
+            choices.append(turn.choice("trainings/button_mine", actions.MINE))
+        choices.append(turn.choice("trainings/button_all", actions.LIST))
         return [self._details_reply(turn, item, refusal, mine, choices)]
 
     @staticmethod
@@ -251,14 +254,16 @@ class Trainings:
             if row.registration.status == "confirmed" and row.training.status != "cancelled":
                 choices.append(
                     turn.choice(
-                        "trainings/button_calendar", f"tr:ics:{row.registration.uid}", title=title
+                        "trainings/button_calendar",
+                        actions.calendar(row.registration.uid),
+                        title=title,
                     )
                 )
             if row.training.status != "cancelled" and row.training.starts_at > turn.now:
                 choices.append(
                     turn.choice(
                         "trainings/button_cancel_registration",
-                        f"tr:cancel:{row.registration.uid}",
+                        actions.ask_cancel(row.registration.uid),
                         title=title,
                     )
                 )
@@ -281,8 +286,8 @@ class Trainings:
             return [turn.reply("trainings/cancel_unknown")]
         registration, training = own
         choices = [
-            turn.choice("trainings/button_cancel_yes", f"tr:drop:{uid}"),
-            turn.choice("trainings/button_keep", "tr:keep"),
+            turn.choice("trainings/button_cancel_yes", actions.drop(uid)),
+            turn.choice("trainings/button_keep", actions.KEEP),
         ]
         waiting = await count(turn.session, training.id, "waiting")
         return [
@@ -392,7 +397,7 @@ async def _confirm(turn: Turn, data: dict[str, Any]) -> list[Reply]:
         return [turn.reply("trainings/refused", training=training, refusal=booking.refusal)]
     await _notices(turn).after_booking(booking)
     fee = fee_for(training, registration)
-    mine = turn.choice("trainings/button_mine", "tr:mine")
+    mine = turn.choice("trainings/button_mine", actions.MINE)
     if booking.confirmed:
         attachment = calendar_attachment(
             training, registration, language=turn.language, now=turn.now

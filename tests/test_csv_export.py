@@ -55,7 +55,7 @@ def test_attendees_leads_and_gaps_never_export_a_live_formula(
         await talk.send(talk.incoming(action=f"tr:reg:{JAPAN}"))
         for answer in ("Mallory Evil", FORMULA, "mallory@evil.example"):
             await talk.say(answer)
-        for button in ("f:member:o:yes", "f:consent:o:yes", "f:_sum:ok"):
+        for button in ("f:member:pick:yes", "f:consent:pick:yes", "f:_sum:ok"):
             await talk.press(button)
         database: Database = app.database  # type: ignore[attr-defined]
         async with database.transaction() as session:

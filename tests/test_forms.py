@@ -207,3 +207,68 @@ async def test_number_and_date_steps_parse_and_explain(app: App) -> None:
     await chat.say("15.03.2027")
     await chat.press("Absenden")
     assert CONFIRMED == [{"name": 12, "color": "2027-03-15"}]
+
+
+async def test_the_intro_sees_the_data_the_form_starts_with(app: App) -> None:
+    """Issue 28 item 4: a form's first version whose intro names its data started with an
+    UndefinedError instead of the intro."""
+    assert app.services.forms is not None
+    app.services.forms.register(
+        Form(
+            name="greeting",
+            steps=(Step("color", kind="choice", options=("red", "blue")),),
+            on_confirm=_keep,
+            start_data=lambda turn: {"training_title": "Japan Basics"},
+        )
+    )
+    router = Router([GreetingStarter(), *app.assistant.router.handlers])
+    app.services.router = app.assistant.router = router
+    chat = Conversation(app.assistant, locale="en")
+    await chat.say("/greet")
+    assert [r.text.split("\n")[0] for r in chat.replies] == [
+        "Booking Japan Basics for you.",
+        "**1/2** Which colour?",
+    ]
+
+
+class GreetingStarter:
+    def check(self, turn: Turn) -> bool:
+        return turn.incoming.command is not None and turn.incoming.command[0] == "greet"
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        assert turn.services.forms is not None
+        return await turn.services.forms.start(turn, "greeting")
+
+
+async def test_buttons_of_earlier_versions_still_work(db_app: App) -> None:
+    """The one-letter verbs ("o", "t", "e") are still read: their buttons are in chats."""
+    chat = Conversation(with_demo(db_app).assistant, locale="en")
+
+    async def press_old(action: str) -> None:
+        await chat.send(chat.incoming(action=action))
+
+    await chat.say("/demo")
+    await chat.say("Anke Meier")
+    assert "f:color:pick:blue" in [c.action for c in chat.choices]
+    await press_old("f:color:o:blue")
+    assert "Which regions?" in chat.text
+    await press_old("f:regions:t:kr")
+    assert any(c.label == "✓ South Korea" for c in chat.choices)
+    await chat.press("f:regions:done")
+    await chat.say("anke@example.org")
+    await chat.press("f:phone:skip")
+    await press_old("f:consent:o:yes")
+    assert "Please check:" in chat.text and "Blue" in chat.text
+    await press_old("f:_sum:e:color")
+    assert "Which colour?" in chat.text
+    await chat.press("f:color:pick:red")
+    assert "Please check:" in chat.text
+    await chat.press("f:_sum:ok")
+    assert CONFIRMED[-1]["color"] == "red" and CONFIRMED[-1]["regions"] == ["kr"]
+
+
+async def test_a_button_with_a_verb_no_version_knows_is_closed(db_app: App) -> None:
+    chat = Conversation(with_demo(db_app).assistant, locale="en")
+    await chat.say("/demo")
+    await chat.send(chat.incoming(action="f:name:x:Anke"))
+    assert chat.text == "This question is closed."

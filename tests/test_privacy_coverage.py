@@ -12,18 +12,23 @@ included, still names them.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
+import pkgutil
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Table, select, text
 
+import bot
 from bot import privacy
 from bot.delivery.outbox import enqueue
 from bot.delivery.worker import DeliveryWorker
 from bot.retention import clean_up
-from bot.storage import Base, ChannelIdentity, Member, OutboxMessage
+from bot.storage import Base, ChannelIdentity, Member, OutboxMessage, Registration
 from bot.trainings.registrations import Applicant, book
 from tests.channels.test_telegram_webhook import free_port
 from tests.conversation import Conversation
@@ -246,3 +251,71 @@ async def test_issue_24_retention_empties_failed_and_overtaken_messages_too(
         "k2": {"text": "Anke Meier"},
         "k3": {"text": "Anke Meier"},
     }
+
+
+def key_builders() -> dict[str, Callable[..., str]]:
+    """Every outbox key builder of the product: a ``*_key`` function of a ``bot`` module."""
+    found = {}
+    for info in pkgutil.walk_packages(bot.__path__, "bot."):
+        if info.name == "bot.__main__" or ".migrations" in info.name:
+            continue
+        module = importlib.import_module(info.name)
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.endswith("_key") and function.__module__ == module.__name__:
+                found[f"{module.__name__}.{name}"] = function
+    return found
+
+
+def qualified(function: Callable[..., str]) -> str:
+    return f"{function.__module__}.{function.__name__}"
+
+
+def test_every_outbox_key_that_names_a_member_is_covered() -> None:
+    builders = key_builders()
+    assert {"bot.leads.cards.card_key", "bot.trainings.notices.reminder_key"} <= set(builders)
+    naming = {
+        name
+        for name, build in builders.items()
+        if set(inspect.signature(build).parameters) & set(privacy.MEMBER_REFS)
+    }
+    covered = {qualified(build) for build in (*privacy.OUTBOX_KEYS, *privacy.OFFICE_KEYS)}
+    assert naming - covered == set(), "list these in privacy.OUTBOX_KEYS or OFFICE_KEYS"
+    assert covered <= naming  # nothing listed that names no member
+    assert not set(privacy.OUTBOX_KEYS) & set(privacy.OFFICE_KEYS)
+
+
+def built(build: Callable[..., str], refs: dict[str, Any]) -> str:
+    parameters = inspect.signature(build).parameters
+    return build(**{name: refs.get(name, "x_1") for name in parameters})
+
+
+async def test_forget_deletes_the_messages_keyed_to_the_member_even_once_emptied(
+    make_app: Any, database_url: str
+) -> None:
+    """Retention empties a sent message's payload; its key still names the member, and
+    only the key says whose it was."""
+    app = await make_app(database_url=database_url)
+    await add_training(app, 5, "jp-2027-03")
+    refs = {}
+    for user, name in ((ANKE, "Anke Meier"), ("5001", "Carla")):
+        await Conversation(app.assistant, channel="telegram", user=user, locale="en").say("/start")
+        await book_as(app, user, "jp-2027-03", name, "GmbH", f"{user}@example.org")
+        async with app.database.transaction() as session:
+            query = select(Member).join(ChannelIdentity).filter(ChannelIdentity.user_id == user)
+            member = (await session.execute(query)).scalar_one()
+            uid = await session.scalar(select(Registration.uid).filter_by(member_id=member.id))
+        refs[user] = {"member_id": member.id, "uid": uid}
+    keys = {user: {built(b, ref) for b in privacy.OUTBOX_KEYS} for user, ref in refs.items()}
+    async with app.database.transaction() as session:
+        await session.execute(OutboxMessage.__table__.delete())
+        for key in keys[ANKE] | keys["5001"]:
+            await enqueue(session, key=key, target="member", kind="test", payload={})
+
+    async with app.database.transaction() as session:
+        anke = await session.get(Member, refs[ANKE]["member_id"])
+        await privacy.forget(session, anke, app.services)
+
+    async with app.database.transaction() as session:
+        left = set((await session.execute(select(OutboxMessage.key))).scalars())
+    assert left == keys["5001"]
+    assert len(keys[ANKE]) == len(privacy.OUTBOX_KEYS)

@@ -60,8 +60,8 @@ async def other_members_world(app: App) -> tuple[Conversation, list[str]]:
     await step(lambda: b.press("tr:reg:"))
     for answer in ("Bernd Beispiel", "Beispiel GmbH", "bernd@example.org"):
         await step(lambda answer=answer: b.say(answer))
-    await step(lambda: b.press("f:member:o:yes"))
-    await step(lambda: b.press("f:consent:o:yes"))
+    await step(lambda: b.press("f:member:pick:yes"))
+    await step(lambda: b.press("f:consent:pick:yes"))
     await step(lambda: b.press("f:_sum:ok"))
     await step(lambda: b.say("/mytrainings"))
     await step(lambda: b.say("/idea"))

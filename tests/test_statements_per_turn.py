@@ -67,8 +67,8 @@ async def test_a_whole_training_registration(db_app: App) -> None:
         await member.say("Erika Muster")
         await member.say("Lasertec Jena GmbH")
         await member.say("erika@lasertec.example")
-        await member.press("f:member:o:yes")
-        await member.press("f:consent:o:yes")
+        await member.press("f:member:pick:yes")
+        await member.press("f:consent:pick:yes")
         await member.press("f:_sum:ok")
 
     count = await counted(db_app, register)

@@ -122,7 +122,10 @@ def form_modal(turn: Turn, form: Form, texts: ModalTexts) -> dict[str, Any]:
     """The whole form as one modal, built from its declaration and its templates."""
     blocks: list[dict[str, Any]] = []
     if form.has_block(turn, "intro"):
-        blocks += [section(piece) for piece in sections(form.block(turn, "intro"))]
+        blocks += [
+            section(piece)
+            for piece in sections(form.block(turn, "intro", data=form.initial_data(turn)))
+        ]
     for step in form.steps:
         question = _question(turn, form, step)
         if step.kind == "consent" and question:

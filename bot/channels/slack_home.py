@@ -13,11 +13,13 @@ from sqlalchemy import select
 
 from bot.messages import Choice
 from bot.storage import Lead, Registration, Training
+from bot.trainings import actions
 from bot.turn import Turn
+from handlers.commands import ASK
 
 ACTIVE_REGISTRATIONS = ("confirmed", "waiting")
 OPEN_LEADS = ("new", "claimed", "answered", "contacted")
-MY_TRAININGS = "tr:mine"
+MY_TRAININGS = actions.MINE
 """The trainings capability's list of the member's registrations, with cancel buttons."""
 
 
@@ -51,7 +53,7 @@ async def home(turn: Turn) -> Home:
     trainings = await coming_trainings(turn, member_id) if member_id else []
     ideas = await open_ideas(turn, member_id) if member_id else []
     router = turn.services.router
-    choices = [turn.choice("menu_ask", "menu:ask"), *router.menu(turn)]
+    choices = [turn.choice("menu_ask", ASK), *router.menu(turn)]
     if trainings:
         choices.append(turn.choice("trainings/button_mine", MY_TRAININGS))
     markdown = turn.render("slack/home", trainings=trainings, ideas=ideas)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bot import periodic
 from bot.app import open_app
 from bot.channels.console import ConsoleChannel
 from bot.channels.senders import delivering
 from bot.cli.trainings import sync_on_start
+from bot.jobs import CHAT_JOBS
 from bot.settings import Settings
-from bot.trainings.reminders import ReminderScheduler
 
 LOG_FILE = "chat.log"
 
@@ -45,10 +46,9 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> None:
             language=args.lang,
             downloads=settings.data_dir / "downloads",
         )
-        reminders = ReminderScheduler(app.services)
         only_this_member = {console.name: console.chat_id}
         async with (
             delivering(app, {console.name: console}, only_chat=only_this_member),
-            reminders.running(),
+            periodic.running(CHAT_JOBS, app.services),
         ):
             await console.run()

@@ -26,6 +26,8 @@ from bot.storage import Lead, OutboxMessage
 from bot.templates import Templates
 from bot.turn import Services
 
+ACTION_PREFIX = "lead:"
+"""The start of the card buttons' actions (:func:`card_action`)."""
 BUTTONS = {
     "new": ("claim", "contacted", "close"),
     "claimed": ("contacted", "close"),
@@ -69,12 +71,17 @@ def _context(templates: Templates, settings: Settings, lead: Lead) -> dict[str, 
     }
 
 
+def card_action(verb: str, ref: str) -> str:
+    """A button of a lead card (``claim``, ``contacted``, ``close``), the staff handler's."""
+    return f"{ACTION_PREFIX}{verb}:{ref}"
+
+
 def lead_card(templates: Templates, settings: Settings, lead: Lead) -> Reply:
     """The staff message of a lead, with the buttons its status still allows."""
     language = settings.staff_language
     text = templates.render(language, "staff/lead", **_context(templates, settings, lead))
     choices = tuple(
-        Choice(templates.render(language, f"staff/button_{verb}"), f"lead:{verb}:{lead.ref}")
+        Choice(templates.render(language, f"staff/button_{verb}"), card_action(verb, lead.ref))
         for verb in BUTTONS[lead.status]
     )
     return Reply(text, choices)

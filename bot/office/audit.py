@@ -13,6 +13,11 @@ from bot.office.staff import StaffMember
 from bot.storage import OfficeAudit
 
 
+def lead_subject(ref: str) -> str:
+    """The subject of the records about one lead (office presses, chat presses, notes)."""
+    return f"lead:{ref}"
+
+
 async def record(
     session: AsyncSession,
     staff: StaffMember,

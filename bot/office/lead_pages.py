@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.csv_export import csv_text
 from bot.leads.cards import BUTTONS, VERB_STATUS, card_key
 from bot.leads.records import KINDS, STATUSES, LeadError, find_lead, set_status
-from bot.office.audit import history, record
+from bot.office.audit import history, lead_subject, record
 from bot.office.context import office, signed
 from bot.office.lead_view import FIELDS, REGIONS, LeadFilter, LeadRow, Words, find_leads
 from bot.office.links import PREFIX
@@ -160,7 +160,7 @@ async def detail(request: web.Request, *, problem: str | None = None) -> web.Str
             .scalars()
             .all()
         )
-        changes = await history(session, f"lead:{lead.ref}")
+        changes = await history(session, lead_subject(lead.ref))
         cards = await _cards(session, lead)
     return here.render(
         request,
@@ -221,7 +221,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
                     current.staff,
                     f"lead_{status}",
                     now,
-                    subject=f"lead:{lead.ref}",
+                    subject=lead_subject(lead.ref),
                     before=before,
                     after=status,
                     via="office",
@@ -252,5 +252,5 @@ async def add_note(request: web.Request) -> web.StreamResponse:
                 created_at=now,
             )
         )
-        await record(session, current.staff, "lead_note", now, subject=f"lead:{lead.ref}")
+        await record(session, current.staff, "lead_note", now, subject=lead_subject(lead.ref))
     raise web.HTTPSeeOther(f"{PREFIX}/leads/{lead.ref}#notes")

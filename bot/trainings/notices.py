@@ -22,6 +22,7 @@ from bot.messages import Choice, Reply
 from bot.settings import Settings
 from bot.storage import ChannelIdentity, Member, OutboxMessage, Registration, Training
 from bot.templates import Templates
+from bot.trainings import actions
 from bot.trainings.calendar import calendar_attachment
 from bot.trainings.registrations import Booking, Cancellation
 
@@ -108,7 +109,7 @@ class TrainingNotices:
                 registration,
                 training,
                 "trainings/promoted",
-                key=f"promoted:{registration.uid}" + (f":{occasion}" if occasion else ""),
+                key=promoted_key(registration.uid, occasion),
                 kind="training_promoted",
                 calendar=True,
                 fee=fee_for(training, registration),
@@ -121,7 +122,7 @@ class TrainingNotices:
                 registration,
                 training,
                 "trainings/moved",
-                key=f"moved:{registration.uid}:{stamp}",
+                key=moved_key(registration.uid, stamp),
                 kind="training_moved",
                 calendar=registration.status == "confirmed",
             )
@@ -139,7 +140,7 @@ class TrainingNotices:
                 registration,
                 training,
                 "trainings/cancelled_by_office",
-                key=f"training-cancelled:{registration.uid}",
+                key=office_cancelled_key(registration.uid),
                 kind="training_cancelled",
                 calendar=registration.status == "confirmed",
                 cancelled=True,
@@ -151,7 +152,7 @@ class TrainingNotices:
             registration,
             training,
             "trainings/reminder",
-            key=f"reminder:{registration.uid}",
+            key=reminder_key(registration.uid),
             kind="training_reminder",
         )
 
@@ -168,14 +169,14 @@ class TrainingNotices:
             )
             button = Choice(
                 self.templates.render(language, "trainings/button_details"),
-                f"tr:show:{training.id}",
+                actions.show(training.id),
             )
             due = self.now + timedelta(seconds=number // ANNOUNCEMENTS_PER_SECOND)
             if await enqueue_replies(
                 self.session,
                 identity,
                 [Reply(text, (button,))],
-                key=f"announce:{training.id}:{member.id}",
+                key=announcement_key(training.id, member.id),
                 kind="training_announcement",
                 due=due,
             ):
@@ -205,7 +206,7 @@ class TrainingNotices:
         if booking.filled_last_seat and booking.training and booking.registration:
             await self.to_staff(
                 "trainings/staff_full",
-                key=f"training-full:{booking.registration.uid}",
+                key=full_key(booking.registration.uid),
                 kind="training_full",
                 training=booking.training,
             )
@@ -216,7 +217,7 @@ class TrainingNotices:
         registration, training = cancellation.registration, cancellation.training
         told = await self.to_staff(
             "trainings/staff_cancelled",
-            key=f"registration-cancelled:{registration.uid}",
+            key=cancelled_key(registration.uid),
             kind=CANCELLED,
             about=[registration.uid, *(other.uid for other in cancellation.promoted)],
             training=training,
@@ -253,6 +254,43 @@ class TrainingNotices:
         row.payload = {**notice_payload(self.settings, text, row.target), ABOUT: uids}
 
 
+# the outbox keys: one builder each, so privacy.OUTBOX_KEYS can name those that name a member
+
+
+def promoted_key(uid: str, occasion: str | None = None) -> str:
+    """To a member who moved up from the waiting list; ``occasion`` tells apart a second
+    move up of the same registration (moved back by the office, then up again)."""
+    return f"promoted:{uid}" + (f":{occasion}" if occasion else "")
+
+
+def moved_key(uid: str, stamp: str) -> str:
+    """To a registered member: the training moved to ``stamp`` (its new start)."""
+    return f"moved:{uid}:{stamp}"
+
+
+def office_cancelled_key(uid: str) -> str:
+    """To a registered member: the office cancelled the training."""
+    return f"training-cancelled:{uid}"
+
+
+def reminder_key(uid: str) -> str:
+    return f"reminder:{uid}"
+
+
+def announcement_key(training_id: str, member_id: int | str) -> str:
+    return f"announce:{training_id}:{member_id}"
+
+
+def full_key(uid: str) -> str:
+    """To the office (``:<target>`` follows): the registration ``uid`` took the last seat."""
+    return f"training-full:{uid}"
+
+
+def cancelled_key(uid: str) -> str:
+    """To the office (``:<target>`` follows): the registration ``uid`` was cancelled."""
+    return f"registration-cancelled:{uid}"
+
+
 def cancelled_uid(key: str) -> str:
     """The registration a cancellation notice's key names
     (``registration-cancelled:<uid>:<target>``)."""
@@ -271,4 +309,4 @@ def fee_for(training: Training, registration: Registration) -> float:
 
 
 def _mine_button(templates: Templates, language: str) -> tuple[Choice, ...]:
-    return (Choice(templates.render(language, "trainings/button_mine"), "tr:mine"),)
+    return (Choice(templates.render(language, "trainings/button_mine"), actions.MINE),)

@@ -9,12 +9,10 @@ nothing. Whoever registered inside that window just got a confirmation and is le
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.periodic import every
 from bot.settings import Settings
 from bot.storage import Database, Registration, Training
 from bot.templates import Templates
@@ -53,21 +51,21 @@ async def queue_due_reminders(
         return queued
 
 
-class ReminderScheduler:
-    """Runs :func:`queue_due_reminders` every ``interval`` seconds while ``running``."""
+async def remind(services: Services) -> int:
+    """One pass, now (the periodic job :data:`bot.jobs.REMINDERS`)."""
+    queued = await queue_due_reminders(
+        services.database, services.settings, services.templates, now=services.clock()
+    )
+    if queued:
+        log.info("queued %d training reminders", queued)
+    return queued
 
-    def __init__(self, services: Services, *, interval: float = INTERVAL_SECONDS) -> None:
+
+class ReminderScheduler:
+    """A pass of the reminders for one set of services (what the tests drive by hand)."""
+
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.interval = interval
 
     async def tick(self) -> int:
-        services = self.services
-        queued = await queue_due_reminders(
-            services.database, services.settings, services.templates, now=services.clock()
-        )
-        if queued:
-            log.info("queued %d training reminders", queued)
-        return queued
-
-    def running(self) -> AbstractAsyncContextManager[None]:
-        return every(self.interval, self.tick, name="training-reminders")
+        return await remind(self.services)

@@ -30,19 +30,19 @@ from tests.trainings_catalogue import sync_catalogue
 JAPAN = "japan-business-2027-01"
 IDEA_ANSWERS: list[str] = [
     "Ultrashort-pulse laser for glass drilling",
-    "f:field:o:laser",
-    "f:regions:t:japan",
+    "f:field:pick:laser",
+    "f:regions:tick:japan",
     "f:regions:done",
-    "f:partner:o:research",
+    "f:partner:pick:research",
     "We drill micro holes in glass with ultrashort pulses and need a partner.",
-    "f:stage:o:prototype",
-    "f:funding:o:funding-zim",
-    "f:timeline:o:next_year",
+    "f:stage:pick:prototype",
+    "f:funding:pick:funding-zim",
+    "f:timeline:pick:next_year",
     "Photon GmbH",
     "Anna Schmidt",
     "anna@photon.example",
     "f:phone:skip",
-    "f:consent:o:yes",
+    "f:consent:pick:yes",
 ]
 
 
@@ -173,8 +173,8 @@ async def test_training_registration_uploads_the_calendar_file_to_the_dm(
     await slack.choose(f"tr:reg:{JAPAN}")
     for answer in ("Erika Muster", "Lasertec Jena GmbH", "erika@lasertec.example"):
         await slack.dm(answer)
-    await slack.choose("f:member:o:yes")
-    await slack.choose("f:consent:o:yes")
+    await slack.choose("f:member:pick:yes")
+    await slack.choose("f:consent:pick:yes")
     await slack.choose("f:_sum:ok")
     [complete] = await slack.fake.wait_for("files.completeUploadExternal")
     await slack.channel.idle()
@@ -195,7 +195,7 @@ async def test_home_lists_the_members_trainings_and_open_ideas(slack: Workspace)
     await slack.choose(f"tr:reg:{JAPAN}")
     for answer in ("Erika Muster", "Lasertec Jena GmbH", "erika@lasertec.example"):
         await slack.dm(answer)
-    for answer in ("f:member:o:yes", "f:consent:o:yes", "f:_sum:ok"):
+    for answer in ("f:member:pick:yes", "f:consent:pick:yes", "f:_sum:ok"):
         await slack.choose(answer)
     await slack.event(fixture("event_app_home_opened")["event"])
     [published] = await slack.fake.wait_for("views.publish")

@@ -26,19 +26,19 @@ STAFF = {
 IDEA = [
     "/idea",
     "Ultrashort-pulse laser for glass drilling",
-    "f:field:o:laser",
-    "f:regions:t:japan",
+    "f:field:pick:laser",
+    "f:regions:tick:japan",
     "f:regions:done",
-    "f:partner:o:research",
+    "f:partner:pick:research",
     "We drill micro holes in glass with ultrashort pulses and need a partner in Japan.",
-    "f:stage:o:prototype",
-    "f:funding:o:funding-zim",
-    "f:timeline:o:next_year",
+    "f:stage:pick:prototype",
+    "f:funding:pick:funding-zim",
+    "f:timeline:pick:next_year",
     "Photon GmbH",
     "Alice Schmidt",
     "alice@photon.example",
     "skip",
-    "f:consent:o:yes",
+    "f:consent:pick:yes",
     "f:_sum:ok",
 ]
 
@@ -110,7 +110,7 @@ async def test_a_stale_button_gets_this_question_is_closed(make_app: MakeApp) ->
     async with telegram_run(make_app, **STAFF) as run:
         await walk(run, IDEA[:3])  # the field is answered: the next question is the regions
         disarmed = run.fake.called("editMessageReplyMarkup")
-        await run.press("f:field:o:metrology", ALICE, chat_id=ALICE["id"])  # an old keyboard
+        await run.press("f:field:pick:metrology", ALICE, chat_id=ALICE["id"])  # an old keyboard
         answer = run.fake.called("answerCallbackQuery")[-1]
         assert len(run.fake.called("editMessageReplyMarkup")) == len(disarmed)
     assert disarmed, "answered questions lose their buttons"
@@ -130,8 +130,8 @@ async def test_training_registration_sends_the_calendar_file(make_app: MakeApp) 
                 "Alice Schmidt",
                 "Photon GmbH",
                 "alice@photon.example",
-                "f:member:o:yes",
-                "f:consent:o:yes",
+                "f:member:pick:yes",
+                "f:consent:pick:yes",
                 "f:_sum:ok",
             ],
         )

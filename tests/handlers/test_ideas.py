@@ -25,18 +25,18 @@ async def fill_idea(chat: Conversation, until: str = "consent", **answers: str) 
     """Walk through the idea form (typed answers or button actions) up to step ``until``."""
     steps: dict[str, Any] = {
         "title": "Ultrashort-pulse laser for glass drilling",
-        "field": "f:field:o:laser",
-        "regions": ["f:regions:t:japan", "f:regions:done"],
-        "partner": "f:partner:o:research",
+        "field": "f:field:pick:laser",
+        "regions": ["f:regions:tick:japan", "f:regions:done"],
+        "partner": "f:partner:pick:research",
         "description": DESCRIPTION,
-        "stage": "f:stage:o:prototype",
-        "funding": "f:funding:o:funding-zim",
-        "timeline": "f:timeline:o:next_year",
+        "stage": "f:stage:pick:prototype",
+        "funding": "f:funding:pick:funding-zim",
+        "timeline": "f:timeline:pick:next_year",
         "organisation": "Photon GmbH",
         "contact_name": "Anna Schmidt",
         "email": "anna@photon.example",
         "phone": "skip",
-        "consent": "f:consent:o:yes",
+        "consent": "f:consent:pick:yes",
     }
     steps.update(answers)
     await chat.say("/idea")
@@ -79,17 +79,17 @@ async def test_refs_count_up_and_contact_data_is_offered_again(app: App, talk: A
     await chat.press("f:_sum:ok")
     assert "IDEA-2026-0001" in chat.text
     await chat.say("/idea")
-    for answer in ("Zweite Idee zum Messen", "Messtechnik", "f:regions:t:korea"):
+    for answer in ("Zweite Idee zum Messen", "Messtechnik", "f:regions:tick:korea"):
         await (chat.press(answer) if answer.startswith("f:") else chat.say(answer))
     await chat.press("f:regions:done")
-    for answer in ("Beides", DESCRIPTION, "Idee", "f:funding:o:advise", "offen"):
+    for answer in ("Beides", DESCRIPTION, "Idee", "f:funding:pick:advise", "offen"):
         await (chat.press(answer) if answer.startswith("f:") else chat.say(answer))
     assert "Photon GmbH" in chat.text
     await chat.press("f:organisation:use")
     await chat.press("f:contact_name:use")
     await chat.press("f:email:use")
     await chat.press("f:phone:skip")
-    await chat.press("f:consent:o:yes")
+    await chat.press("f:consent:pick:yes")
     assert "Bitte beraten" in chat.text
     await chat.press("f:_sum:ok")
     assert "IDEA-2026-0002" in chat.text
@@ -128,7 +128,7 @@ async def test_invalid_answers_get_a_clear_reply(talk: Any) -> None:
 
 async def test_consent_is_required(talk: Any) -> None:
     chat = talk(locale="en")
-    await fill_idea(chat, consent="f:consent:o:no")
+    await fill_idea(chat, consent="f:consent:pick:no")
     assert "Without your consent" in chat.text
 
 

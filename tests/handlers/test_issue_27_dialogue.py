@@ -178,7 +178,7 @@ async def test_back_and_edit_keep_the_earlier_regions(talk: Talk) -> None:
     await member.say("done")
     assert "What kind of partner" in member.text
     await fill_remaining(member)
-    await member.press("f:_sum:e:regions")
+    await member.press("f:_sum:edit:regions")
     assert {"✓ Japan", "✓ South Korea"} <= set(labels(member))
     await member.say("usa")
     await member.say("done")

@@ -136,8 +136,8 @@ async def test_details_and_the_registration_summary_show_the_cancellation_terms(
     await member.press(f"tr:reg:{KOREA_FEB}")
     for answer in ("Erika Muster", "Lasertec Jena GmbH", "erika@lasertec.example"):
         await member.say(answer)
-    await member.press("f:member:o:yes")
-    await member.press("f:consent:o:yes")
+    await member.press("f:member:pick:yes")
+    await member.press("f:consent:pick:yes")
     assert "Bitte prüfen Sie Ihre Anmeldung zu **Südkorea kompakt" in member.text
     assert f"**Stornierung:** {terms} Danach wird die volle Gebühr fällig" in member.text
     english = talk(user="en-member", locale="en")

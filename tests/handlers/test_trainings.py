@@ -28,8 +28,8 @@ async def register(
     await talk.say(name)
     await talk.say("Lasertec Jena GmbH")
     await talk.say(f"{name.split()[0].lower()}@lasertec.example")
-    await talk.press(f"f:member:o:{member}")
-    await talk.press("f:consent:o:yes")
+    await talk.press(f"f:member:pick:{member}")
+    await talk.press("f:consent:pick:yes")
     await talk.press("f:_sum:ok")
 
 
@@ -218,8 +218,8 @@ async def test_deadline_passing_during_the_form_is_refused_at_confirm(
     await member.send(member.incoming(action=f"tr:reg:{JAPAN}"))
     for answer in ("Erika Muster", "Lasertec", "erika@lasertec.example"):
         await member.say(answer)
-    await member.press("f:member:o:yes")
-    await member.press("f:consent:o:yes")
+    await member.press("f:member:pick:yes")
+    await member.press("f:consent:pick:yes")
     clock.advance(hours=2)
     await member.press("f:_sum:ok")
     assert "registration deadline for this training has passed" in member.text
