@@ -85,8 +85,8 @@ async def test_a_training_made_in_the_office_is_booked_in_telegram_and_exported(
                 "Alice Schmidt",
                 "Photon GmbH",
                 "alice@photon.example",
-                "f:member:o:yes",
-                "f:consent:o:yes",
+                "f:member:pick:yes",
+                "f:consent:pick:yes",
                 "f:_sum:ok",
             ],
         )

@@ -76,8 +76,8 @@ async def seeded(app: App) -> None:
     await submit_idea(
         app,
         "ben",
-        field="f:field:o:sensors",
-        regions=["f:regions:t:quebec", "f:regions:t:japan", "f:regions:done"],
+        field="f:field:pick:sensors",
+        regions=["f:regions:tick:quebec", "f:regions:tick:japan", "f:regions:done"],
     )
     await sync_catalogue(app)
     await fill(app, JAPAN, 5)
