@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.storage import Database, QuestionLog
 from knowledge.base import vectors_cache
 from knowledge.checks import check_base
-from knowledge.entries import Entry, entry_as_dict, load_entries
+from knowledge.entries import entry_as_dict, load_entries
 from knowledge.evaluation import (
     calibrate,
     calibration_rankings,
@@ -25,7 +25,8 @@ from knowledge.evaluation import (
     evaluate,
     read_cases,
 )
-from knowledge.matcher import Match, Matcher
+from knowledge.explain import describe
+from knowledge.matcher import Matcher
 from knowledge.semantic import OFF_TOPIC, SHIPPED, load_off_topic
 from knowledge.synonyms import load_synonyms
 from knowledge.text import fold
@@ -149,33 +150,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             entries = {entry.id: entry for entry in loaded.entries}
             print(f"{question}\n  {describe(match, entries, args.lang or 'en')}", flush=True)
     return 0
-
-
-def describe(match: Match, entries: dict[str, Entry], language: str) -> str:
-    """What a member asking this would get, in words, for the office (``kb ask``)."""
-
-    def title(entry_id: str | None) -> str:
-        entry = entries.get(entry_id or "")
-        return f"“{entry.text(language).title}” ({entry_id})" if entry else str(entry_id)
-
-    if match.decision == "answer":
-        return f"answer: the member gets the entry {title(match.id)}"
-    if match.decision == "clarify":
-        shown = "; ".join(f"{n}. {title(c.id)}" for n, c in enumerate(match.candidates, 1))
-        return (
-            f"clarify: the member is asked which they mean: {shown}; "
-            "or to forward the question to the office"
-        )
-    if match.decision == "off_topic":
-        return (
-            "off_topic: outside the cluster's topics; the member is told what the assistant "
-            "helps with (funding, IP, trainings, cooperations) and gets the menu, no forward"
-        )
-    nearest = f" (nearest: {title(match.candidates[0].id)})" if match.candidates else ""
-    return (
-        "fallback: no entry answers this; the member is offered to forward the question "
-        f"to the office{nearest}"
-    )
 
 
 def _check(knowledge_dir: Path, sets: Sequence[Path]) -> int:

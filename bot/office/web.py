@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.office import auth_pages, lead_pages, training_pages
+from bot.office import auth_pages, gap_pages, knowledge_pages, lead_pages, training_pages
 from bot.office.context import COOKIE, OFFICE, SIGNED, Office, office
 from bot.office.links import PREFIX
 from bot.office.render import environment
@@ -38,6 +38,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "script-src 'self'; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -95,6 +96,8 @@ def office_app(app: App) -> web.Application:
     auth_pages.routes(sub.router)
     lead_pages.routes(sub.router)
     training_pages.routes(sub.router)
+    knowledge_pages.routes(sub.router)
+    gap_pages.routes(sub.router)
     return sub
 
 

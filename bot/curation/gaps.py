@@ -1,0 +1,119 @@
+"""What members asked that got no answer, a clarification or a 👎, grouped by meaning.
+
+Questions are grouped with the FAQ's own encoder (multilingual, so a German and an English
+wording of one need land together); if the encoder cannot run, by their folded content
+words. Each group has its count, when it was last asked, and the entry closest to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage import KnowledgeGapOutcome, QuestionLog
+from knowledge.base import KnowledgeBase
+from knowledge.text import fold
+
+log = logging.getLogger(__name__)
+SAME_MEANING = 0.9
+"""Cosine similarity of two questions' vectors above which they ask the same."""
+
+
+@dataclass
+class Wording:
+    text: str
+    language: str
+
+
+@dataclass
+class Gap:
+    key: str
+    wordings: list[Wording] = field(default_factory=list)
+    count: int = 0
+    last_asked: datetime | None = None
+    kinds: dict[str, int] = field(default_factory=dict)
+    closest: str | None = None
+
+    @property
+    def example(self) -> Wording:
+        return self.wordings[0]
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({w.language for w in self.wordings})
+
+
+def word_key(text: str) -> str:
+    """A question's folded content words, sorted: the grouping without the encoder, and the
+    key a dismissal is kept under."""
+    return " ".join(sorted(set(fold(text).split())))[:200] or "?"
+
+
+async def gap_logs(session: AsyncSession) -> Sequence[QuestionLog]:
+    query = (
+        select(QuestionLog)
+        .where(
+            or_(QuestionLog.decision != "answer", QuestionLog.feedback < 0),
+            QuestionLog.text.is_not(None),
+        )
+        .order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def dismissed(session: AsyncSession) -> set[str]:
+    return set((await session.execute(select(KnowledgeGapOutcome.key))).scalars())
+
+
+def group(logs: Sequence[QuestionLog], base: KnowledgeBase, hidden: set[str]) -> list[Gap]:
+    """The logs (newest first) in groups, most asked first; dismissed groups left out."""
+    texts = [log.text or "" for log in logs]
+    vectors = _vectors(base, texts)
+    gaps: list[Gap] = []
+    centres: list[np.ndarray] = []
+    by_words: dict[str, Gap] = {}
+    for n, entry in enumerate(logs):
+        text = texts[n]
+        gap = None
+        if vectors is not None:
+            for centre, known in zip(centres, gaps, strict=True):
+                if float(centre @ vectors[n]) >= SAME_MEANING:
+                    gap = known
+                    break
+        else:
+            gap = by_words.get(word_key(text))
+        if gap is None:
+            gap = Gap(word_key(text))
+            gaps.append(gap)
+            by_words[gap.key] = gap
+            if vectors is not None:
+                centres.append(vectors[n])
+        gap.count += 1
+        if gap.last_asked is None or entry.created_at > gap.last_asked:
+            gap.last_asked = entry.created_at
+        if fold(text) not in {fold(w.text) for w in gap.wordings}:
+            gap.wordings.append(Wording(text, entry.language))
+        kind = "thumbs_down" if (entry.feedback or 0) < 0 else entry.decision
+        gap.kinds[kind] = gap.kinds.get(kind, 0) + 1
+    shown = [gap for gap in gaps if gap.key not in hidden]
+    for gap in shown:
+        match = base.match(gap.example.text)
+        gap.closest = match.id or (match.candidates[0].id if match.candidates else None)
+    return sorted(shown, key=lambda g: (-g.count, -(g.last_asked or datetime.min).timestamp()))
+
+
+def _vectors(base: KnowledgeBase, texts: list[str]) -> np.ndarray | None:
+    """The questions' vectors, or None when the encoder cannot run here."""
+    if not texts:
+        return None
+    try:
+        return np.stack([base.vectors.question(text) for text in texts])
+    except Exception:  # no model on this machine: group by words
+        log.warning("gaps grouped by words: the encoder is not available", exc_info=True)
+        return None
