@@ -54,6 +54,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as answer:  # a redirect
         answer.headers.update(HEADERS)
         raise
+    except ConnectionResetError:  # the browser left (a live preview it no longer needs)
+        raise
     except Exception:
         code = secrets.token_hex(4).upper()
         log.exception("office page %s failed [ref %s]", request.path, code)
