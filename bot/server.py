@@ -13,6 +13,7 @@ from aiohttp import web
 from bot import metrics, retention
 from bot.app import App, open_app
 from bot.channels.base import Channel
+from bot.curation import digest as gaps_digest
 from bot.curation import reload as knowledge_reload
 from bot.delivery.worker import delivering
 from bot.office.web import install as install_office
@@ -139,6 +140,7 @@ async def serve(
             ReminderScheduler(app.services).running(),
             retention.running(app.services),
             knowledge_reload.running(app.services),
+            gaps_digest.running(app.services),
         ):
             try:
                 for channel in channels:

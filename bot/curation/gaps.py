@@ -55,7 +55,10 @@ def word_key(text: str) -> str:
     return " ".join(sorted(set(fold(text).split())))[:200] or "?"
 
 
-async def gap_logs(session: AsyncSession) -> Sequence[QuestionLog]:
+async def gap_logs(
+    session: AsyncSession, since: datetime | None = None, limit: int = 2000
+) -> Sequence[QuestionLog]:
+    """The newest ``limit`` unanswered questions (since ``since``), newest first."""
     query = (
         select(QuestionLog)
         .where(
@@ -63,7 +66,10 @@ async def gap_logs(session: AsyncSession) -> Sequence[QuestionLog]:
             QuestionLog.text.is_not(None),
         )
         .order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())
+        .limit(limit)
     )
+    if since is not None:
+        query = query.where(QuestionLog.created_at >= since)
     return (await session.execute(query)).scalars().all()
 
 

@@ -18,9 +18,6 @@ from bot.office.links import PREFIX
 from bot.storage import KnowledgeGapOutcome
 from knowledge.entries import LANGUAGES, entry_as_dict
 
-GAP_ROWS = 2000
-"""The newest unanswered questions grouped on the page (the retention keeps ~90 days)."""
-
 
 def routes(router: web.UrlDispatcher) -> None:
     router.add_get("/gaps", listing)
@@ -32,7 +29,7 @@ async def listing(request: web.Request, *, problems: list[str] | None = None) ->
     here = office(request)
     base = knowledge(request)
     async with here.app.database.transaction() as session:
-        logs = list(await gap_logs(session))[:GAP_ROWS]
+        logs = list(await gap_logs(session))
         hidden = await dismissed(session)
     gaps = await asyncio.to_thread(group, logs, base, hidden)
     language = signed(request).row.language
