@@ -36,7 +36,11 @@ class Reloader:
             if newest == self.seen:
                 return False
             versions = await latest(session)
-        problems = await asyncio.to_thread(base.serve, edits(base, versions))
+        wanted = edits(base, versions)
+        if wanted == base.edits:  # nothing saved yet, or this process saved it already
+            self.seen = newest
+            return False
+        problems = await asyncio.to_thread(base.serve, wanted)
         if problems:
             log.error("office versions not served: %d problem(s)", len(problems))
         else:
