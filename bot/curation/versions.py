@@ -9,6 +9,7 @@ question another entry has); each problem is named with the field it belongs to.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,7 +129,9 @@ async def save(
 
 def _said(problem: Problem, name: str) -> str:
     """The problem as staff read it: the file is theirs only when it is another entry's."""
-    return problem.message if problem.file == name else str(problem)
+    if problem.file == name:
+        return problem.message
+    return f"{Path(problem.file).stem}: {problem.message}"
 
 
 def _file_text(base: KnowledgeBase, entry_id: str) -> str | None:
