@@ -16,8 +16,10 @@ import numpy as np
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.language import detect
 from bot.storage import KnowledgeGapOutcome, QuestionLog
 from knowledge.base import KnowledgeBase
+from knowledge.entries import LANGUAGES
 from knowledge.text import fold
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,13 @@ class Gap:
     @property
     def languages(self) -> list[str]:
         return sorted({w.language for w in self.wordings})
+
+
+def wording_language(text: str, member_language: str) -> str:
+    """The language the question is written in (an English member may ask in German), else
+    the member's: the example question goes to the entry's texts in that language."""
+    found = detect(text)
+    return found if found in LANGUAGES else member_language
 
 
 def word_key(text: str) -> str:
@@ -104,7 +113,7 @@ def group(logs: Sequence[QuestionLog], base: KnowledgeBase, hidden: set[str]) ->
         if gap.last_asked is None or entry.created_at > gap.last_asked:
             gap.last_asked = entry.created_at
         if fold(text) not in {fold(w.text) for w in gap.wordings}:
-            gap.wordings.append(Wording(text, entry.language))
+            gap.wordings.append(Wording(text, wording_language(text, entry.language)))
         kind = "thumbs_down" if (entry.feedback or 0) < 0 else entry.decision
         gap.kinds[kind] = gap.kinds.get(kind, 0) + 1
     shown = [gap for gap in gaps if gap.key not in hidden]
