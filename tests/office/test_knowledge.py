@@ -208,3 +208,23 @@ async def test_the_preview_renders_the_answer_as_telegram_shows_it(make_app: Any
     assert "<b>Bold</b>" in text and "&lt;script&gt;" in text
     assert app.settings.office_contact_email in text
     assert refused.status == 403
+
+
+async def test_the_pages_speak_german_for_german_staff(make_app: Any) -> None:
+    app = await make_app(**{**STAFF, "staff_language": "de"})
+    await Conversation(app.assistant, channel="console", user="anna", locale="de").say(
+        "Wie hoch ist der Mindestlohn in Kanada?"
+    )
+    pages = {
+        "/office/knowledge": "Wissensbasis",
+        f"/office/knowledge/{NDA}": "Beispielfragen",
+        "/office/knowledge/new": "Neuer Eintrag",
+        f"/office/knowledge/{NDA}/history": "Verlauf",
+        "/office/knowledge/try?q=NDA": "Kandidaten",
+        "/office/gaps": "Unbeantwortete Fragen",
+    }
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        for path, words in pages.items():
+            response = await client.get(path)
+            assert response.status == 200 and words in await response.text(), path
