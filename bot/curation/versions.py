@@ -32,9 +32,11 @@ TOP_FIELDS = ("related", "reviewed", "sources", "topic", "id")
 
 @dataclass(frozen=True)
 class Refused:
-    """Why a save was refused: the problems by field (``en.answer``, ``related`` …)."""
+    """Why a save was refused: the problems by field (``en.answer``, ``related`` …), or
+    the version someone else saved since the form was opened (``conflict``)."""
 
     problems: dict[str, list[str]]
+    conflict: KnowledgeVersion | None = None
 
 
 def field_of(problem: Problem) -> str:
@@ -95,10 +97,17 @@ async def save(
     text: str | None,
     staff: StaffMember,
     now: datetime,
+    *,
+    expected: int | None = None,
 ) -> Refused | KnowledgeVersion:
     """Save ``text`` (an entry's YAML; None retires it) as the entry's next version, or
-    refuse it with the problems it brings, saving nothing."""
+    refuse it with the problems it brings, saving nothing. ``expected``: the version the
+    form was opened on (0: the file's); another one saved since is a conflict, so nobody
+    overwrites a colleague's edit unseen."""
     versions = await latest(session)
+    last = versions.get(entry_id)
+    if expected is not None and (last.version if last else 0) != expected:
+        return Refused({}, conflict=last)
     served = edits(base, versions)
     name = base.file_of(entry_id)
     before = {str(p) for p in check_base(base.directory.parent, load_texts(base.files(served)))}
@@ -109,7 +118,6 @@ async def save(
         for problem in new:
             by_field.setdefault(field_of(problem), []).append(_said(problem, name))
         return Refused(by_field)
-    last = versions.get(entry_id)
     if text is None and last is None and entry_id not in base.entries:
         return Refused({"": [f"there is no entry {entry_id!r}"]})
     previous = last.text if last else _file_text(base, entry_id)
@@ -125,6 +133,12 @@ async def save(
     session.add(row)
     await session.flush()
     return row
+
+
+def served_version(versions: Mapping[str, KnowledgeVersion], entry_id: str) -> int:
+    """The version number a form is opened on: the newest saved one, 0 for the file."""
+    last = versions.get(entry_id)
+    return last.version if last else 0
 
 
 def _said(problem: Problem, name: str) -> str:

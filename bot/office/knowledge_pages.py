@@ -12,9 +12,18 @@ import html
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 
 from bot.curation.reload import reloader
-from bot.curation.versions import Refused, entry_data, entry_text, history, latest, save
+from bot.curation.versions import (
+    Refused,
+    entry_data,
+    entry_text,
+    history,
+    latest,
+    save,
+    served_version,
+)
 from bot.markdown import to_html
 from bot.office.audit import record
 from bot.office.context import office, signed
@@ -80,6 +89,7 @@ def _form(
     new: bool,
     problems: dict[str, list[str]] | None = None,
     retired: bool = False,
+    version: int = 0,
 ) -> web.Response:
     return office(request).render(
         request,
@@ -89,6 +99,7 @@ def _form(
         new=new,
         problems=problems or {},
         retired=retired,
+        version=version,
         topics=sorted(TOPICS),
         languages=LANGUAGES,
         saved=request.query.get("saved") == "1",
@@ -109,13 +120,16 @@ async def detail(request: web.Request) -> web.StreamResponse:
     base = knowledge(request)
     entry_id = request.match_info["entry"]
     entry = base.get(entry_id)
-    if entry is not None:
-        return _form(request, form_values(entry_as_dict(entry)), new=False)
     async with office(request).app.database.transaction() as session:
-        last = (await latest(session)).get(entry_id)
+        saved = await latest(session)
+    version = served_version(saved, entry_id)
+    if entry is not None:
+        return _form(request, form_values(entry_as_dict(entry)), new=False, version=version)
+    last = saved.get(entry_id)
     if last is None or not last.retired:
         raise web.HTTPNotFound()
-    return _form(request, form_values(entry_data(last.text)), new=False, retired=True)
+    values = form_values(entry_data(last.text))
+    return _form(request, values, new=False, retired=True, version=version)
 
 
 async def create(request: web.Request) -> web.StreamResponse:
@@ -126,7 +140,8 @@ async def create(request: web.Request) -> web.StreamResponse:
         return _form(request, values, new=True, problems={"id": [_word(request, "bad_id")]})
     if knowledge(request).get(entry_id) is not None or await _known(request, entry_id):
         return _form(request, values, new=True, problems={"id": [_word(request, "taken_id")]})
-    return await _save(request, entry_id, entry_text(form_data(form, entry_id)), values, new=True)
+    text = entry_text(form_data(form, entry_id))
+    return await _save(request, entry_id, text, values, new=True, expected=0)
 
 
 async def _known(request: web.Request, entry_id: str) -> bool:
@@ -140,7 +155,15 @@ async def update(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     form = await request.post()
     values = {k: str(v) for k, v in form.items() if k != "csrf"} | {"id": entry_id}
-    return await _save(request, entry_id, entry_text(form_data(form, entry_id)), values, new=False)
+    opened = str(form.get("version") or "")
+    return await _save(
+        request,
+        entry_id,
+        entry_text(form_data(form, entry_id)),
+        values,
+        new=False,
+        expected=int(opened) if opened.isdigit() else None,
+    )
 
 
 async def retire(request: web.Request) -> web.StreamResponse:
@@ -167,26 +190,37 @@ async def restore(request: web.Request) -> web.StreamResponse:
 
 
 async def save_version(
-    request: web.Request, entry_id: str, text: str | None, *, action: str, **details: Any
+    request: web.Request,
+    entry_id: str,
+    text: str | None,
+    *,
+    action: str,
+    expected: int | None = None,
+    **details: Any,
 ) -> Refused | None:
     """Save a version with its audit record (or refuse it, changing nothing); then serve it
-    in this process at once."""
+    in this process at once. Two saves of one entry at the same moment: one is refused."""
     here = office(request)
     staff = signed(request).staff
     now = here.now()
-    async with here.app.database.transaction() as session:
-        saved = await save(session, knowledge(request), entry_id, text, staff, now)
-        if isinstance(saved, Refused):
-            return saved
-        await record(
-            session,
-            staff,
-            action,
-            now,
-            subject=f"knowledge:{entry_id}",
-            version=saved.version,
-            **details,
-        )
+    base = knowledge(request)
+    try:
+        async with here.app.database.transaction() as session:
+            saved = await save(session, base, entry_id, text, staff, now, expected=expected)
+            if isinstance(saved, Refused):
+                return saved
+            await record(
+                session,
+                staff,
+                action,
+                now,
+                subject=f"knowledge:{entry_id}",
+                version=saved.version,
+                **details,
+            )
+    except IntegrityError:  # the same version number, saved by someone else just now
+        async with here.app.database.transaction() as session:
+            return Refused({}, conflict=(await latest(session)).get(entry_id))
     await reloader(here.services).refresh()
     return None
 
@@ -199,11 +233,25 @@ async def _save(
     *,
     new: bool,
     action: str = "knowledge_saved",
+    expected: int | None = None,
     **details: Any,
 ) -> web.StreamResponse:
-    refused = await save_version(request, entry_id, text, action=action, **details)
+    refused = await save_version(
+        request, entry_id, text, action=action, expected=expected, **details
+    )
     if refused is not None:
-        return _form(request, values, new=new, problems=refused.problems)
+        problems = refused.problems
+        conflict = refused.conflict
+        if conflict is not None or not problems:
+            said = _word(
+                request,
+                "conflict",
+                name=conflict.name if conflict else "",
+                at=conflict.at if conflict else None,
+            )
+            problems = {"": [said]}
+        version = conflict.version if conflict else (expected or 0)
+        return _form(request, values, new=new, problems=problems, version=version)
     if text is None:
         raise web.HTTPSeeOther(f"{PREFIX}/knowledge?saved={entry_id}")
     raise web.HTTPSeeOther(f"{PREFIX}/knowledge/{entry_id}?saved=1")
@@ -282,6 +330,7 @@ async def preview(request: web.Request) -> web.StreamResponse:
     return web.Response(text=body, content_type="text/html", charset="utf-8")
 
 
-def _word(request: web.Request, block: str) -> str:
+def _word(request: web.Request, block: str, **context: Any) -> str:
     here = office(request)
-    return here.services.templates.render_block(_language(request), "office/knowledge/words", block)
+    words = "office/knowledge/words"
+    return here.services.templates.render_block(_language(request), words, block, **context)

@@ -18,7 +18,7 @@ from bot.storage import KnowledgeVersion, OfficeAudit
 from knowledge.checks import check_base
 from knowledge.entries import load_entries
 from tests.conversation import Conversation
-from tests.office.knowledge_support import entry_form, post_entry
+from tests.office.knowledge_support import entry_form, form_fields, post_entry
 from tests.office.support import STAFF, office_client, sign_in
 
 NDA = "ip-nda"
@@ -228,3 +228,24 @@ async def test_the_pages_speak_german_for_german_staff(make_app: Any) -> None:
         for path, words in pages.items():
             response = await client.get(path)
             assert response.status == 200 and words in await response.text(), path
+
+
+async def test_a_save_over_a_colleagues_newer_version_is_refused_until_saved_again(
+    make_app: Any,
+) -> None:
+    app = await make_app(**STAFF)
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        opened = await entry_form(client, NDA)  # Sven opens the entry …
+        await post_entry(client, NDA, {"en.title": "A colleague's title"})  # … it changes
+        mine = {**opened, "en.title": "Sven's title"}
+        response = await client.post(f"/office/knowledge/{NDA}", data=mine)
+        page = await response.text()
+        assert response.status == 400 and "Someone else saved this entry" in page
+        assert app.services.knowledge.get(NDA).text("en").title == "A colleague's title"
+        again = form_fields(page)
+        assert again["en.title"] == "Sven's title" and again["version"] == "1"
+        response = await client.post(f"/office/knowledge/{NDA}", data=again)
+        assert response.url.path == f"/office/knowledge/{NDA}"
+    assert app.services.knowledge.get(NDA).text("en").title == "Sven's title"
+    assert await versions(app) == 2
