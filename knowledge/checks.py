@@ -18,6 +18,12 @@ from knowledge.semantic import OFF_TOPIC, load_off_topic
 from knowledge.synonyms import load_synonyms
 
 
+def evaluation_sets(knowledge_dir: Path) -> list[Path]:
+    """The labelled question sets of the checkout ``knowledge_dir`` belongs to (none in an
+    installation without the tests): their questions must not become example questions."""
+    return sorted((knowledge_dir.parent / "tests" / "knowledge").glob("*_set.yaml"))
+
+
 def check_base(knowledge_dir: Path, loaded: Loaded, sets: Sequence[Path] = ()) -> list[Problem]:
     """The entries' problems, example questions copied from an evaluation set, and the
     problems of the synonyms, the off-topic phrases and the trainings catalogue."""

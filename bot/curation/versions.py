@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.office.staff import StaffMember
 from bot.storage import KnowledgeVersion
 from knowledge.base import KnowledgeBase
-from knowledge.checks import check_base
+from knowledge.checks import check_base, evaluation_sets
 from knowledge.entries import dump_entry, load_texts
 from knowledge.problems import Problem
 
@@ -110,8 +110,10 @@ async def save(
         return Refused({}, conflict=last)
     served = edits(base, versions)
     name = base.file_of(entry_id)
-    before = {str(p) for p in check_base(base.directory.parent, load_texts(base.files(served)))}
-    after = check_base(base.directory.parent, load_texts(base.files({**served, name: text})))
+    folder = base.directory.parent
+    sets = evaluation_sets(folder)
+    before = {str(p) for p in check_base(folder, load_texts(base.files(served)), sets)}
+    after = check_base(folder, load_texts(base.files({**served, name: text})), sets)
     new = [p for p in after if p.file == name or str(p) not in before]
     if new:
         by_field: dict[str, list[str]] = {}

@@ -97,13 +97,22 @@ def _form(
         status=400 if problems else 200,
         values=form_values({}) | values,
         new=new,
-        problems=problems or {},
+        problems=_by_field(problems or {}),
         retired=retired,
         version=version,
         topics=sorted(TOPICS),
         languages=LANGUAGES,
         saved=request.query.get("saved") == "1",
     )
+
+
+def _by_field(problems: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Problems by the form's fields; one of no field on the form is shown above it."""
+    fields = set(form_values({}))
+    shown: dict[str, list[str]] = {}
+    for name, texts in problems.items():
+        shown.setdefault(name if name in fields else "", []).extend(texts)
+    return shown
 
 
 async def new_entry(request: web.Request) -> web.StreamResponse:

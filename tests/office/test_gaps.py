@@ -12,7 +12,7 @@ from tests.conversation import Conversation
 from tests.office.knowledge_support import form_fields
 from tests.office.support import STAFF, office_client, sign_in
 
-WAGE = "What is the minimum wage in Canada?"
+WAGE = "What is the minimum wage in Mexico?"
 
 
 async def ask(app: App, user: str, text: str, locale: str = "en") -> Conversation:
@@ -26,7 +26,7 @@ async def test_a_gap_added_as_an_example_question_is_then_answered(make_app: Any
     first = await ask(app, "anna", WAGE)
     assert "Forward" in str([c.label for c in first.choices])  # the fallback
     await ask(app, "bob", WAGE)
-    await ask(app, "carl", "Wie hoch ist der Mindestlohn in Kanada?")  # in German, member en
+    await ask(app, "carl", "Wie hoch ist der Mindestlohn in Mexiko?")  # in German, member en
     async with office_client(app) as client:
         await sign_in(client, app)
         page = await (await client.get("/office/gaps")).text()
@@ -36,7 +36,7 @@ async def test_a_gap_added_as_an_example_question_is_then_answered(make_app: Any
         assert re.search(r'class="count">3<', section.group(1)), section.group(1)  # de + en
         fields = form_fields(section.group(1), "add-example-1")
         wording, lang = fields["question"], fields["lang"]
-        assert (wording, lang) == ("Wie hoch ist der Mindestlohn in Kanada?", "de")
+        assert (wording, lang) == ("Wie hoch ist der Mindestlohn in Mexiko?", "de")
         fields["entry"] = "contact-office"
         response = await client.post("/office/gaps/example", data=fields)
         assert response.url.path == "/office/gaps", await response.text()
@@ -79,3 +79,20 @@ async def test_a_new_entry_starts_from_the_wording_and_a_dismissed_gap_goes(
         dismiss = form_fields(page, "dismiss-form-1")
         response = await client.post("/office/gaps/dismiss", data=dismiss)
         assert 'id="no-gaps"' in await response.text()
+
+
+async def test_a_question_of_an_evaluation_set_does_not_become_an_example(
+    make_app: Any,
+) -> None:
+    """Members asking a held-out test question must not turn the test into a memory test."""
+    app = await make_app(**STAFF)
+    held_out = "funding landscape for cross-border research"  # tests/knowledge/test_set.yaml
+    async with office_client(app) as client:
+        csrf = await sign_in(client, app)
+        response = await client.post(
+            "/office/gaps/example",
+            data={"csrf": csrf, "question": held_out, "lang": "en", "entry": "funding-overview"},
+        )
+        page = await response.text()
+    assert response.status == 400 and "evaluation question" in page
+    assert held_out not in app.services.knowledge.get("funding-overview").text("en").questions

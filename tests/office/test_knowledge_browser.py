@@ -22,7 +22,7 @@ pytestmark = needs_chromium
 
 NDA = "ip-nda"
 QUESTION = "Is there an NDA template?"
-WAGE = "What is the minimum wage in Canada?"
+WAGE = "What is the minimum wage in Mexico?"
 
 
 async def answer_to(run: TelegramRun, question: str) -> str:
