@@ -334,8 +334,9 @@ async def preview(request: web.Request) -> web.StreamResponse:
     try:
         text = here.services.templates.render_string(lang, answer, context)
     except Exception as error:  # a staff member's placeholder typo, shown, not logged
-        return web.Response(text=f"<p class='problem'>{html.escape(str(error))}</p>")
-    body = to_html(text).replace("\n", "<br>\n")
+        body = f'<p class="problem">{html.escape(str(error))}</p>'
+    else:
+        body = to_html(text).replace("\n", "<br>\n")
     return web.Response(text=body, content_type="text/html", charset="utf-8")
 
 

@@ -249,3 +249,29 @@ async def test_a_save_over_a_colleagues_newer_version_is_refused_until_saved_aga
         assert response.url.path == f"/office/knowledge/{NDA}"
     assert app.services.knowledge.get(NDA).text("en").title == "Sven's title"
     assert await versions(app) == 2
+
+
+async def test_bad_addresses_and_values_get_a_clear_answer(make_app: Any) -> None:
+    app = await make_app(**STAFF)
+    async with office_client(app) as client:
+        csrf = await sign_in(client, app)
+        for path in ("/office/knowledge/no-such-entry", "/office/knowledge/no-such-entry/history"):
+            assert (await client.get(path)).status == 404, path
+        for path in (
+            "/office/knowledge/no-such-entry",
+            "/office/knowledge/no-such-entry/retire",
+            f"/office/knowledge/{NDA}/restore/99",
+        ):
+            assert (await client.post(path, data={"csrf": csrf})).status == 404, path
+        values = {**(await entry_form(client, NDA)), "id": "Not An Id"}
+        response = await client.post("/office/knowledge/new", data=values)
+        assert response.status == 400 and 'id="problem-id"' in await response.text()
+        odd = await client.get("/office/knowledge/try", params={"q": "x" * 5000, "lang": "xx"})
+        assert odd.status == 200
+        empty = await client.post("/office/knowledge/preview", data={"csrf": csrf})
+        assert empty.status == 200
+        broken = await client.post(
+            "/office/knowledge/preview", data={"csrf": csrf, "answer": "{{ nope.x }}"}
+        )
+        assert 'class="problem"' in await broken.text()
+    assert await versions(app) == 0
