@@ -188,10 +188,12 @@ async def restore(request: web.Request) -> web.StreamResponse:
     entry_id = request.match_info["entry"]
     wanted = int(request.match_info["version"])
     async with office(request).app.database.transaction() as session:
-        found = [row for row in await history(session, entry_id) if row.version == wanted]
+        found = [row.text for row in await history(session, entry_id) if row.version == wanted]
+    if wanted == 0:  # the repository's file, before the office's first version
+        found = [text for text in [_file_text(knowledge(request), entry_id)] if text]
     if not found:
         raise web.HTTPNotFound()
-    text = found[0].text
+    text = found[0]
     values = form_values(entry_data(text))
     return await _save(
         request, entry_id, text, values, new=False, action="knowledge_restored", restored=wanted
@@ -273,15 +275,28 @@ async def versions(request: web.Request) -> web.StreamResponse:
         rows = list(await history(session, entry_id))
     if not rows and knowledge(request).get(entry_id) is None:
         raise web.HTTPNotFound()
-    path = knowledge(request).directory / f"{entry_id}.yaml"
-    original = path.read_text(encoding="utf-8") if path.exists() else ""
+    original = _file_text(knowledge(request), entry_id)
     changes = []
     for n, row in enumerate(rows):
         before = rows[n + 1].text if n + 1 < len(rows) else original
         changes.append((row, [] if row.retired else diff(before, row.text)))
     return here.render(
-        request, "knowledge/history", entry_id=entry_id, changes=changes, newest=rows[:1]
+        request,
+        "knowledge/history",
+        entry_id=entry_id,
+        changes=changes,
+        file=original if rows else "",
     )
+
+
+def _file_text(base: KnowledgeBase, entry_id: str) -> str:
+    """The entry's file as the office writes entries (so a diff shows what changed, not
+    how the file was laid out); empty for an entry made in the office."""
+    path = base.directory / f"{entry_id}.yaml"
+    if not path.exists():
+        return ""
+    data = entry_data(path.read_text(encoding="utf-8"))
+    return entry_text(data) if data else ""
 
 
 async def export(request: web.Request) -> web.StreamResponse:

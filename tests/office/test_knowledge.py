@@ -275,3 +275,20 @@ async def test_bad_addresses_and_values_get_a_clear_answer(make_app: Any) -> Non
         )
         assert 'class="problem"' in await broken.text()
     assert await versions(app) == 0
+
+
+async def test_the_first_version_diffs_against_the_file_and_the_file_can_be_restored(
+    make_app: Any,
+) -> None:
+    app = await make_app(**STAFF)
+    title = app.services.knowledge.get(NDA).text("en").title
+    async with office_client(app) as client:
+        csrf = await sign_in(client, app)
+        await post_entry(client, NDA, {"en.title": "A shorter title"})
+        history = await (await client.get(f"/office/knowledge/{NDA}/history")).text()
+        changed = re.findall(r'<span class="(add|del)">([^<]*)</span>', history)
+        assert [kind for kind, _ in changed] == ["del", "add"], changed  # the title alone
+        assert 'id="restore-0"' in history
+        response = await client.post(f"/office/knowledge/{NDA}/restore/0", data={"csrf": csrf})
+        assert response.url.path == f"/office/knowledge/{NDA}"
+    assert app.services.knowledge.get(NDA).text("en").title == title
