@@ -7,6 +7,7 @@ words. Each group has its count, when it was last asked, and the entry closest t
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,9 +60,14 @@ def wording_language(text: str, member_language: str) -> str:
 
 
 def word_key(text: str) -> str:
-    """A question's folded content words, sorted: the grouping without the encoder, and the
-    key a dismissal is kept under."""
-    return " ".join(sorted(set(fold(text).split())))[:200] or "?"
+    """A question's folded content words, sorted: the grouping without the encoder."""
+    return " ".join(sorted(set(fold(text).split()))) or "?"
+
+
+def dismissal_key(text: str) -> str:
+    """What a dismissal is kept under: a hash of the words, not the member's words, which
+    the retention period would otherwise not reach."""
+    return hashlib.sha256(word_key(text).encode()).hexdigest()[:32]
 
 
 async def gap_logs(
@@ -104,9 +110,9 @@ def group(logs: Sequence[QuestionLog], base: KnowledgeBase, hidden: set[str]) ->
         else:
             gap = by_words.get(word_key(text))
         if gap is None:
-            gap = Gap(word_key(text))
+            gap = Gap(dismissal_key(text))
             gaps.append(gap)
-            by_words[gap.key] = gap
+            by_words[word_key(text)] = gap
             if vectors is not None:
                 centres.append(vectors[n])
         gap.count += 1
