@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.assistant import Assistant
+from bot.curation.reload import reloader
 from bot.forms import FormEngine
 from bot.private_files import private_directory
 from bot.routing import Router
@@ -46,6 +47,8 @@ async def build_app(
         settings.knowledge_dir / "entries", vectors=settings.data_dir / "knowledge-vectors.npz"
     )
     services = Services(settings, templates, database, knowledge, FormEngine(), clock=clock)
+    if migrate:  # the office's saved versions, served from the first answer on
+        await reloader(services).refresh()
     handlers = [OfficeSignIn(), *build_handlers(services)]  # /office: the web app's sign-in
     services.router = Router(handlers)
     assistant = Assistant(services)

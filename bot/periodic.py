@@ -46,8 +46,12 @@ class Job:
     """Work a serving process does every ``seconds`` (the list is :data:`bot.jobs.JOBS`)."""
 
     name: str
-    seconds: float
+    seconds: float | Callable[[Services], float]
+    """A fixed interval, or one read from the services (a setting)."""
     run: Callable[[Services], Awaitable[object]]
+
+    def interval(self, services: Services) -> float:
+        return self.seconds(services) if callable(self.seconds) else self.seconds
 
 
 @asynccontextmanager
@@ -56,6 +60,6 @@ async def running(jobs: Sequence[Job], services: Services) -> AsyncIterator[None
     async with AsyncExitStack() as stack:
         for job in jobs:
             await stack.enter_async_context(
-                every(job.seconds, partial(job.run, services), name=job.name)
+                every(job.interval(services), partial(job.run, services), name=job.name)
             )
         yield

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
+    kb_reload_seconds: float = Field(default=5, gt=0)
+    """How often every worker looks for entries saved in the office (and then serves them)."""
+    kb_stale_days: int = Field(default=180, ge=1)
+    """The office's list marks an entry not reviewed for this long."""
+    kb_gaps_digest: bool = True
+    """A weekly digest of the top unanswered questions to the staff chats."""
+
     office_email: str | None = None
     office_contact_email: str = "info@optonet-jena.de"
     office_website: str = "https://optonet-jena.de"

@@ -22,11 +22,11 @@ if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
 
 
-@dataclass
+@dataclass(eq=False)
 class Services:
     """What handlers may use besides the turn itself; built once per process by
     ``build_app``, which sets ``router`` right after: the handlers it routes to take the
-    services."""
+    services. Compared and hashed by identity, so per-process state can hang off it."""
 
     settings: Settings
     templates: Templates

@@ -77,18 +77,36 @@ class Loaded:
 
 def load_entries(directory: Path) -> Loaded:
     """Every ``*.yaml`` under ``directory``: the sound entries and all problems found."""
-    problems: list[Problem] = []
-    entries: list[Entry] = []
     files = sorted(directory.glob("*.yaml"))
     if not files:
-        problems.append(Problem(str(directory), None, "no entry files (*.yaml) found"))
-    for path in files:
-        checker = _FileChecker(path)
+        return Loaded((), (Problem(str(directory), None, "no entry files (*.yaml) found"),))
+    return load_texts({str(path): _read(path) for path in files})
+
+
+def directory_texts(directory: Path) -> dict[str, str]:
+    """The entry files of ``directory`` as ``{file: text}``, for :func:`load_texts`."""
+    return {str(path): _read(path) for path in sorted(directory.glob("*.yaml"))}
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "\x00"  # reported as not valid YAML, with the file's name
+
+
+def load_texts(files: Mapping[str, str]) -> Loaded:
+    """Entries given as ``{file name: YAML text}`` (the files of a directory, or those with
+    the office's edits in place): the same checks as :func:`load_entries`."""
+    problems: list[Problem] = []
+    entries: list[Entry] = []
+    for name, text in sorted(files.items()):
+        checker = _FileChecker(name, text)
         entry = checker.entry()
         problems += checker.problems
         if entry is not None and not checker.problems:
             entries.append(entry)
-    problems += _cross_checks(entries, {path.stem for path in files})
+    problems += _cross_checks(entries, {Path(name).stem for name in files})
     bad = {p.file for p in problems}
     sound = tuple(e for e in entries if e.file not in bad)
     return Loaded(sound, tuple(problems))
@@ -97,9 +115,10 @@ def load_entries(directory: Path) -> Loaded:
 class _FileChecker:
     """Checks one file against the entry schema and remembers where each value stands."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.file = str(path)
+    def __init__(self, name: str, text: str) -> None:
+        self.path = Path(name)
+        self.file = name
+        self.source = text
         self.problems: list[Problem] = []
 
     def add(self, node: yaml.Node | None, message: str) -> None:
@@ -108,8 +127,8 @@ class _FileChecker:
 
     def entry(self) -> Entry | None:
         try:
-            root = yaml.compose(self.path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            root = yaml.compose(self.source, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
             self.problems.append(Problem(self.file, line, f"not valid YAML: {error}"))
@@ -328,3 +347,50 @@ def entry_as_dict(entry: Entry) -> dict[str, Any]:
             for lang, text in entry.texts.items()
         },
     }
+
+
+class _Block(str):
+    """A text written as a YAML block (``|``), as the answers in the files are."""
+
+
+def _block(dumper: yaml.SafeDumper, text: _Block) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(text), style="|")
+
+
+class _EntryDumper(yaml.SafeDumper):
+    pass
+
+
+_EntryDumper.add_representer(_Block, _block)
+
+
+def dump_entry(data: Mapping[str, Any]) -> str:
+    """An entry given as :func:`entry_as_dict` gives it, as the YAML of one entry file."""
+    out: dict[str, Any] = {
+        "id": data["id"],
+        "topic": data["topic"],
+        "reviewed": _date_or_text(str(data["reviewed"])),
+        "sources": [
+            {"title": s["title"], "url": s.get("url") or None} for s in data.get("sources", [])
+        ],
+        "related": list(data.get("related", [])),
+    }
+    for lang in LANGUAGES:
+        text = data.get(lang) or {}
+        answer = str(text.get("answer", "")).strip()
+        out[lang] = {
+            "title": text.get("title", ""),
+            "answer": _Block(answer + "\n") if "\n" in answer else answer,
+            "questions": list(text.get("questions", [])),
+            "keywords": list(text.get("keywords", [])),
+        }
+    return yaml.dump(
+        out, Dumper=_EntryDumper, allow_unicode=True, sort_keys=False, width=1000, indent=2
+    )
+
+
+def _date_or_text(value: str) -> date | str:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -18,17 +17,17 @@ from bot.csv_export import write_csv
 from bot.settings import Settings
 from bot.storage import Database, QuestionLog
 from knowledge.base import vectors_cache
-from knowledge.entries import Entry, entry_as_dict, load_entries
+from knowledge.checks import check_base
+from knowledge.entries import entry_as_dict, load_entries
 from knowledge.evaluation import (
     calibrate,
     calibration_rankings,
-    copied_questions,
     cross_validate,
     evaluate,
     read_cases,
 )
-from knowledge.matcher import Match, Matcher
-from knowledge.problems import Problem
+from knowledge.explain import describe
+from knowledge.matcher import Matcher
 from knowledge.semantic import OFF_TOPIC, SHIPPED, load_off_topic
 from knowledge.synonyms import load_synonyms
 from knowledge.text import fold
@@ -157,48 +156,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(match: Match, entries: dict[str, Entry], language: str) -> str:
-    """What a member asking this would get, in words, for the office (``kb ask``)."""
-
-    def title(entry_id: str | None) -> str:
-        entry = entries.get(entry_id or "")
-        return f"“{entry.text(language).title}” ({entry_id})" if entry else str(entry_id)
-
-    if match.decision == "answer":
-        return f"answer: the member gets the entry {title(match.id)}"
-    if match.decision == "clarify":
-        shown = "; ".join(f"{n}. {title(c.id)}" for n, c in enumerate(match.candidates, 1))
-        return (
-            f"clarify: the member is asked which they mean: {shown}; "
-            "or to forward the question to the office"
-        )
-    if match.decision == "off_topic":
-        return (
-            "off_topic: outside the cluster's topics; the member is told what the assistant "
-            "helps with (funding, IP, trainings, cooperations) and gets the menu, no forward"
-        )
-    nearest = f" (nearest: {title(match.candidates[0].id)})" if match.candidates else ""
-    return (
-        "fallback: no entry answers this; the member is offered to forward the question "
-        f"to the office{nearest}"
-    )
-
-
 def _check(knowledge_dir: Path, sets: Sequence[Path]) -> int:
-    loaded = load_entries(knowledge_dir / "entries")
-    problems: list[Problem] = list(loaded.problems)
-    elsewhere = load_off_topic(knowledge_dir / OFF_TOPIC)[0]
-    for path in sets:
-        problems += copied_questions(loaded.entries, path, elsewhere)
-    problems += load_synonyms(knowledge_dir / "synonyms.yaml").problems
-    problems += load_off_topic(knowledge_dir / OFF_TOPIC)[1]
-    catalogue = knowledge_dir / "trainings.yaml"
-    try:
-        checker = importlib.import_module("knowledge.catalogue")
-    except ModuleNotFoundError:
-        checker = None
-    if checker is not None and catalogue.exists():
-        problems += checker.check(catalogue)
+    problems = check_base(knowledge_dir, load_entries(knowledge_dir / "entries"), sets)
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s)" if problems else "knowledge base is fine")

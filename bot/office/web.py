@@ -18,7 +18,15 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.office import auth_pages, figure_pages, lead_pages, training_form, training_pages
+from bot.office import (
+    auth_pages,
+    figure_pages,
+    gap_pages,
+    knowledge_pages,
+    lead_pages,
+    training_form,
+    training_pages,
+)
 from bot.office.context import COOKIE, OFFICE, SIGNED, Office, office
 from bot.office.links import PREFIX
 from bot.office.render import environment
@@ -53,6 +61,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = here.render(request, "not_found", status=404)
     except web.HTTPException as answer:  # a redirect
         answer.headers.update(HEADERS)
+        raise
+    except ConnectionResetError:  # the browser left (a live preview it no longer needs)
         raise
     except Exception:
         code = secrets.token_hex(4).upper()
@@ -97,6 +107,8 @@ def office_app(app: App) -> web.Application:
     lead_pages.routes(sub.router)
     training_form.routes(sub.router)  # before the pages: "/trainings/new" is not an id
     training_pages.routes(sub.router)
+    knowledge_pages.routes(sub.router)
+    gap_pages.routes(sub.router)
     return sub
 
 

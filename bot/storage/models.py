@@ -374,3 +374,34 @@ class KbDraft(Base):
     """The entry it went into once accepted."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+
+
+class KnowledgeVersion(Base):
+    """One saved state of a knowledge-base entry made in the office: the entry's YAML as in
+    ``knowledge/entries/``, who saved it and when. The newest version of an entry is what
+    every worker serves in place of the file; ``retired`` takes the entry out."""
+
+    __tablename__ = "knowledge_versions"
+    __table_args__ = (UniqueConstraint("entry_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    staff: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeGapOutcome(Base):
+    """What the office did with a group of unanswered questions (so far: dismissed it)."""
+
+    __tablename__ = "knowledge_gap_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    staff: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""The knowledge base curated in the office: saved versions, reload, gaps, the digest."""
