@@ -30,6 +30,7 @@ from bot.settings import Settings
 from bot.storage.models import PLATFORM_ID
 from bot.turn import is_staff
 from tests.delivery.support import RecordingSender, store_lead
+from tests.office.support import STAFF, office_client, sign_in, submit_idea
 
 STAFF_ROOM = "!staff:example.org"
 ADA = "@ada:example.org"
@@ -185,3 +186,13 @@ def test_its_staff_may_sign_in_to_the_office(room: Room, make_settings: Any) -> 
     assert is_configured(settings, "slack:U0ADA")
     assert not is_configured(settings, "matrix:@bob:example.org")
     assert not is_configured(settings, "fax:U0ADA")
+
+
+async def test_the_office_shows_its_card_of_a_lead(room: Room, make_app: Any) -> None:
+    app = await make_app(**STAFF)
+    await submit_idea(app, "anna")
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        page = await (await client.get("/office/leads/IDEA-2026-0001")).text()
+    cards = page.split("<h2>Cards</h2>", 1)[1].split("</ul>", 1)[0]
+    assert "Matrix:" in cards and "Email" not in cards  # the one target configured
