@@ -2,8 +2,8 @@
 
 Platform credentials keep the platform's usual names (each channel's fields are a mixin
 composed in :mod:`bot.channels.settings`); the assistant's own settings start with
-``OPTOBOT_``. Every secret may instead be given as
-a file, ``NAME_FILE=/run/secrets/name`` (Docker secrets), and is never shown in an error.
+``OPTOBOT_``. Every secret may instead be given as a file, ``NAME_FILE=/run/secrets/name``
+(Docker secrets), and is never shown in an error.
 """
 
 from __future__ import annotations
