@@ -1,65 +1,41 @@
 """Settings from the environment and `.env`.
 
-Platform credentials keep their usual names (``TELEGRAM_BOT_TOKEN``, ``SLACK_BOT_TOKEN`` …);
-the assistant's own settings start with ``OPTOBOT_``. Every secret may instead be given as
-a file, ``NAME_FILE=/run/secrets/name`` (Docker secrets), and is never shown in an error.
+Platform credentials keep the platform's usual names (each channel's fields are a mixin
+composed in :mod:`bot.channels.settings`); the assistant's own settings start with
+``OPTOBOT_``. Every secret may instead be given as a file, ``NAME_FILE=/run/secrets/name``
+(Docker secrets), and is never shown in an error.
 """
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
-    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
-from bot.webhook_secret import RULE, VALID
+from bot.channels.settings import SECRET_FIELDS, ChannelSettings
 
 Language = Literal["de", "en"]
 LANGUAGES: tuple[Language, ...] = ("de", "en")
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
-
-def _env(name: str) -> Any:
-    """A platform setting read under its usual name, without the ``OPTOBOT_`` prefix."""
-    return Field(default=None, validation_alias=AliasChoices(name))
-
-
-def _id_list(value: Any) -> Any:
-    """Accept ids as an admin writes them: ``U01AB,U02CD`` or a JSON list."""
-    if value is None or isinstance(value, list | tuple | frozenset | set):
-        return value
-    text = str(value).strip()
-    if not text:
-        return []
-    if text.startswith("["):
-        return [str(item) for item in json.loads(text)]
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 SECRETS = (
     "database_url",  # holds the database password
     "smtp_password",
-    "telegram_webhook_secret",
-    "telegram_bot_token",
-    "slack_bot_token",
-    "slack_signing_secret",
-    "slack_app_token",
+    *SECRET_FIELDS,
 )
 """The settings that may come from a file and whose value an error never repeats."""
 
 
-class Settings(BaseSettings):
+class Settings(ChannelSettings, BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OPTOBOT_",
         env_file=".env",
@@ -87,11 +63,6 @@ class Settings(BaseSettings):
     office_website: str = "https://optonet-jena.de"
     office_timezone: str = "Europe/Berlin"
     """Times the command line shows staff (lead and outbox lists) are in this zone."""
-
-    staff_slack_channel: str | None = None
-    staff_telegram_chat_id: int | None = None
-    staff_slack_ids: Annotated[frozenset[str], NoDecode] = frozenset()
-    staff_telegram_ids: Annotated[frozenset[str], NoDecode] = frozenset()
 
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -126,17 +97,6 @@ class Settings(BaseSettings):
     http_access_log: bool = False
     """One log line per HTTP request: off by default, the proxy in front keeps those."""
     public_url: str | None = None
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_messages_per_second: int = Field(default=30, ge=1)
-    """Telegram's limit for one bot across all chats; more only with paid broadcasts."""
-
-    telegram_bot_token: SecretStr | None = _env("TELEGRAM_BOT_TOKEN")
-    telegram_api_base_url: str | None = _env("TELEGRAM_API_BASE_URL")
-    telegram_api_base_file_url: str | None = _env("TELEGRAM_API_BASE_FILE_URL")
-    slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN")
-    slack_api_url: str | None = _env("SLACK_API_URL")
 
     @classmethod
     def settings_customise_sources(
@@ -149,24 +109,6 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         files = SecretFiles(settings_cls, env_settings, dotenv_settings)
         return init_settings, files, env_settings, dotenv_settings, file_secret_settings
-
-    @field_validator("telegram_webhook_secret")
-    @classmethod
-    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        """Telegram's rule; an empty secret would let any POST through."""
-        if value is not None and not VALID.fullmatch(value.get_secret_value()):
-            empty = not value.get_secret_value()
-            raise PydanticCustomError(
-                "webhook_secret",
-                ("is empty" if empty else "is not valid")
-                + f": it must be {RULE}, or unset to have one generated",
-            )
-        return value
-
-    @field_validator("staff_slack_ids", "staff_telegram_ids", mode="before")
-    @classmethod
-    def _split_ids(cls, value: Any) -> Any:
-        return _id_list(value)
 
     @field_validator("default_language", "staff_language", mode="before")
     @classmethod

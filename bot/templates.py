@@ -4,8 +4,9 @@ Templates produce the reply Markdown subset (see :mod:`bot.markdown`); member te
 through the ``md`` filter. Dates and money are formatted per language with Babel.
 
 A command is named with ``{{ command("idea") }}``, never typed out: the member's channel
-(``channel`` in the context) decides what they type, ``/idea`` on Telegram and in the
-console, ``/optobot idea`` in Slack, where every other ``/word`` is Slack's own command.
+(``channel`` in the context, through its spec's ``command_prefix``) decides what they
+type, ``/idea`` on Telegram and in the console, ``/optobot idea`` in Slack, where every
+other ``/word`` is Slack's own command.
 Text that is not a template of ours (a knowledge-base answer) goes through the
 ``commands`` filter, which rewrites the ``/word`` mentions the same way.
 """
@@ -26,22 +27,26 @@ from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context
 from jinja2.runtime import Context
 
+from bot.channels import registry
 from bot.markdown import escape
 from bot.settings import LANGUAGES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 LOCALES = {"de": "de_DE", "en": "en_GB"}
-SLACK_COMMAND = "/optobot"
-"""The app's one slash command in Slack (slack-app-manifest.yaml); its text is our command."""
-COMMAND_PREFIX = {"slack": SLACK_COMMAND + " "}
-"""What goes before a command's name, by channel; elsewhere it is ``/``."""
 MENTION = re.compile(r"(?<![\w/.:<@#)-])/([a-z]+)\b(?![/.:]\w)")
 """A ``/word`` command mention; not a path, a URL's part or ``and/or``."""
 
 
+def command_prefix(channel: str | None) -> str:
+    """What goes before a command's name in ``channel`` (its spec's ``command_prefix``);
+    ``/`` where it has none, and in the console."""
+    spec = registry.find(channel or "")
+    return (spec.command_prefix if spec is not None else "") or "/"
+
+
 def command_text(channel: str | None, name: str, argument: str = "") -> str:
     """How a member of ``channel`` types command ``name`` (with ``argument``)."""
-    typed = COMMAND_PREFIX.get(channel or "", "/") + name
+    typed = command_prefix(channel) + name
     return f"{typed} {argument}" if argument else typed
 
 
@@ -54,7 +59,7 @@ def _command(context: Context, name: str, argument: str = "") -> str:
 def _commands(context: Context, text: str) -> str:
     """``/idea`` in text that is not ours (a knowledge-base answer) as the channel has it."""
     channel = context.get("channel")
-    if channel not in COMMAND_PREFIX:
+    if command_prefix(channel) == "/":
         return text
     return MENTION.sub(lambda found: command_text(channel, found[1]), text)
 

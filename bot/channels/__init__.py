@@ -1,5 +1,5 @@
-"""Channel adapters: each turns platform events into Incoming and Replies into API calls."""
+"""Channel adapters: each turns platform events into Incoming and Replies into API calls.
 
-from bot.channels.base import Channel, Sender
-
-__all__ = ["Channel", "Sender"]
+The protocols are in :mod:`bot.channels.base`; nothing is imported here, so the settings
+(which derive from :mod:`bot.channels.settings`) load no channel code.
+"""

@@ -104,6 +104,9 @@ class ChannelSpec:
     """What to set to configure it, for the error of a ``serve`` with no channel."""
     secret_patterns: tuple[str, ...] = ()
     """Regular expressions of the platform's tokens, masked in every log line."""
+    command_prefix: str = ""
+    """What a member types before a command's name where ``/name`` is not ours to take
+    (Slack's ``/optobot ``); empty for ``/``, as Telegram and the console have it."""
     id_length: int = 255
     """The longest user or chat id the platform gives (the columns hold 255)."""
     workers_problem: Callable[[Settings], str | None] = _nothing

@@ -45,12 +45,12 @@ from bot.channels import slack_blocks as blocks
 from bot.channels.slack_connect import SlackConnection
 from bot.channels.slack_profiles import Profiles
 from bot.channels.slack_send import SlackSender, bot_token, configured, is_dm, library_logger
+from bot.channels.slack_spec import COMMAND
 from bot.channels.slack_staff import as_written, staff_thread_reply
 from bot.channels.slack_views import IDEA_SHORTCUT, SlackViews
 from bot.logs import Throttled
 from bot.markdown import to_mrkdwn
 from bot.messages import Incoming, Reply
-from bot.templates import SLACK_COMMAND
 from bot.turn import Turn
 from handlers.ideas import COMMANDS as IDEA_COMMANDS
 from handlers.privacy import COMMANDS as PRIVACY_COMMANDS
@@ -168,7 +168,7 @@ class SlackChannel(SlackViews):
         self.bolt.event("message")(self._on_message)
         self.bolt.event("app_mention")(self._on_mention)
         self.bolt.event("app_home_opened")(self._on_home)
-        self.bolt.command(SLACK_COMMAND)(self._on_command)
+        self.bolt.command(COMMAND)(self._on_command)
         self.bolt.action(re.compile("^" + re.escape(blocks.CHOICE_PREFIX)))(self._on_press)
         self.bolt.action(blocks.MODAL_ACTION)(self._on_modal_button)
         self.bolt.shortcut(IDEA_SHORTCUT)(self._on_shortcut)

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 NAME = "slack"
 TOKEN = r"(?:\bxox[a-z]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+)"
 """Bot, user and app-level tokens."""
+COMMAND = "/optobot"
+"""The app's one slash command in Slack (slack-app-manifest.yaml); its text is our command."""
 
 
 def _configured(settings: Settings) -> bool:
@@ -51,5 +53,6 @@ SLACK = ChannelSpec(
         "(Socket Mode) for Slack"
     ),
     secret_patterns=(TOKEN,),
+    command_prefix=COMMAND + " ",
     id_length=20,  # U…, C…, D… ids of about a dozen characters
 )

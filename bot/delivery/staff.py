@@ -26,6 +26,12 @@ def is_chat(target: str) -> bool:
     return registry.find(target) is not None
 
 
+def every_target() -> list[str]:
+    """Each channel's staff chat and e-mail, configured now or not: where a message sent
+    while another set of targets was configured may have gone."""
+    return [spec.name for spec in registry.specs()] + ["email"]
+
+
 def staff_chat(settings: Settings, target: str) -> str | None:
     """The staff chat of a channel's target; None for one unknown or not configured."""
     spec = registry.find(target)

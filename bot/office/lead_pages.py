@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.csv_export import csv_text
+from bot.delivery.staff import every_target
 from bot.leads.cards import BUTTONS, VERB_STATUS, card_key
 from bot.leads.records import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.office.audit import history, lead_subject, record
@@ -192,7 +193,7 @@ def _timeline(lead: Lead) -> list[tuple[str, datetime]]:
 
 async def _cards(session: AsyncSession, lead: Lead) -> list[OutboxMessage]:
     """The lead's cards in the staff chats and by e-mail: where they went and when."""
-    keys = [card_key(lead.ref, target) for target in ("slack", "telegram", "email")]
+    keys = [card_key(lead.ref, target) for target in every_target()]
     query = select(OutboxMessage).where(OutboxMessage.key.in_(keys)).order_by(OutboxMessage.id)
     return list((await session.execute(query)).scalars())
 

@@ -2,7 +2,8 @@
 
 The spec below stands for Matrix; nothing outside this test names it, yet the settings'
 staff targets, ``serve``'s channels and its error, ``optobot config``, the log's
-redaction, the staff check and the outbox all take it up.
+redaction, the staff check, the outbox, the office's lead page and the commands its
+members are told to type all take it up.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from bot.settings import Settings
 from bot.storage.models import PLATFORM_ID
 from bot.turn import is_staff
 from tests.delivery.support import RecordingSender, store_lead
+from tests.office.support import STAFF, office_client, sign_in, submit_idea
 
 STAFF_ROOM = "!staff:example.org"
 ADA = "@ada:example.org"
 TOKEN = r"\bsyt_[A-Za-z0-9_]+"
+PREFIX = "!optobot "
 LONG_ID = "@" + "a" * (PLATFORM_ID - len(":example.org") - 1) + ":example.org"
 
 
@@ -86,6 +89,7 @@ def room(monkeypatch: pytest.MonkeyPatch) -> Room:
         needs="MATRIX_ACCESS_TOKEN for Matrix",
         secret_patterns=(TOKEN,),
         id_length=PLATFORM_ID,
+        command_prefix=PREFIX,
     )
     monkeypatch.setattr(registry, "SPECS", (*registry.SPECS, spec))
     return sender
@@ -185,3 +189,23 @@ def test_its_staff_may_sign_in_to_the_office(room: Room, make_settings: Any) -> 
     assert is_configured(settings, "slack:U0ADA")
     assert not is_configured(settings, "matrix:@bob:example.org")
     assert not is_configured(settings, "fax:U0ADA")
+
+
+async def test_the_office_shows_its_card_of_a_lead(room: Room, make_app: Any) -> None:
+    app = await make_app(**STAFF)
+    await submit_idea(app, "anna")
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        page = await (await client.get("/office/leads/IDEA-2026-0001")).text()
+    cards = page.split("<h2>Cards</h2>", 1)[1].split("</ul>", 1)[0]
+    assert "Matrix:" in cards and "Email" not in cards  # the one target configured
+
+
+async def test_its_members_are_told_its_command_prefix(room: Room, make_app: Any) -> None:
+    app = await make_app()
+    [told] = await app.assistant.handle(matrix_event(ADA, "e1", text="/help", locale="en"))
+    assert f"{PREFIX}idea" in told.text and "/idea" not in told.text
+    [elsewhere] = await app.assistant.handle(
+        Incoming("telegram", "7", "7", "e2", text="/help", locale="en")
+    )
+    assert "/idea" in elsewhere.text and PREFIX not in elsewhere.text

@@ -8,9 +8,9 @@ import yaml
 
 from bot.channels.slack import EVENTS_PATH, IDEA_SHORTCUT
 from bot.channels.slack_blocks import chosen, home_view, messages
+from bot.channels.slack_spec import COMMAND as SLACK_COMMAND
 from bot.markdown import escape
 from bot.messages import Choice, Reply
-from bot.templates import SLACK_COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-app-manifest.yaml"
 

@@ -17,8 +17,9 @@ from jinja2 import ChainableUndefined, nodes, pass_context
 from jinja2.runtime import Context
 
 from bot.app import App
+from bot.channels.slack_spec import COMMAND as SLACK_COMMAND
 from bot.settings import LANGUAGES
-from bot.templates import MENTION, SLACK_COMMAND, Templates
+from bot.templates import MENTION, Templates
 from tests.conversation import Conversation
 from tests.handlers.test_trainings import JAPAN
 from tests.test_registrations_cli import env, outbox, run, with_app
