@@ -1,5 +1,5 @@
-"""``/office/leads``: the list with filters and search, its CSV, one lead's page, and the
-Claim · Contacted · Close buttons and notes.
+"""``/office/leads``: the list with filters and search, its CSV, one lead's page, the
+Claim · Contacted · Close buttons, notes, and the answer to a forwarded question.
 
 A button calls :func:`bot.leads.set_status`, the function the chat buttons and
 ``optobot leads set-status`` call: the member is told and the cards in every staff chat are
@@ -8,6 +8,7 @@ edited through the outbox, exactly as after a press in Slack or Telegram.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.csv_export import csv_text
 from bot.delivery.staff import every_target
+from bot.leads.answers import answer, answers_of
 from bot.leads.cards import BUTTONS, VERB_STATUS, card_key
 from bot.leads.records import KINDS, STATUSES, LeadError, find_lead, set_status
 from bot.office.audit import history, lead_subject, record
@@ -28,6 +30,8 @@ from bot.storage import Lead, LeadNote, Member, OutboxMessage
 from bot.xlsx_export import XLSX_TYPE, xlsx_bytes
 
 NOTE_LIMIT = 4000
+ANSWER_LIMIT = 3500
+"""Below Telegram's 4,096 characters for one message, with the frame around it."""
 
 
 def routes(router: web.UrlDispatcher) -> None:
@@ -37,6 +41,7 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_get("/leads/{ref}", detail)
     router.add_post("/leads/{ref}/status", change_status)
     router.add_post("/leads/{ref}/notes", add_note)
+    router.add_post("/leads/{ref}/answer", answer_question)
 
 
 def _words(request: web.Request) -> Words:
@@ -163,6 +168,7 @@ async def detail(request: web.Request, *, problem: str | None = None) -> web.Str
         )
         changes = await history(session, lead_subject(lead.ref))
         cards = await _cards(session, lead)
+        answers = (await answers_of(session, [lead.id])).get(lead.id, [])
     return here.render(
         request,
         "lead",
@@ -174,6 +180,8 @@ async def detail(request: web.Request, *, problem: str | None = None) -> web.Str
         changes=changes,
         notes=notes,
         cards=cards,
+        answers=answers,
+        answer_nonce=secrets.token_urlsafe(16),
         verbs=BUTTONS[lead.status],
         status_word={s: words.word(f"status_{s}") for s in STATUSES},
         problem=problem,
@@ -255,3 +263,44 @@ async def add_note(request: web.Request) -> web.StreamResponse:
         )
         await record(session, current.staff, "lead_note", now, subject=lead_subject(lead.ref))
     raise web.HTTPSeeOther(f"{PREFIX}/leads/{lead.ref}#notes")
+
+
+async def answer_question(request: web.Request) -> web.StreamResponse:
+    """The office answers a forwarded question: the path of a reply to its card in Slack
+    or Telegram (:func:`bot.leads.answers.answer`). The form's one-time ``nonce`` is the
+    answer's source, so a form the browser sends twice is one answer."""
+    here = office(request)
+    current = signed(request)
+    form = await request.post()
+    text = str(form.get("text") or "").strip()
+    sent_nonce = str(form.get("nonce") or "")
+    if not text or len(text) > ANSWER_LIMIT:
+        return await detail(request, problem="answer_empty" if not text else "answer_too_long")
+    if not sent_nonce:
+        return await detail(request, problem="answer_stale")
+    async with here.app.database.transaction() as session:
+        lead = await find_lead(session, request.match_info["ref"], lock=True)
+        if lead is None:
+            raise web.HTTPNotFound()
+        question = lead.kind == "question"
+        stored = question and await answer(
+            session,
+            here.services,
+            lead,
+            text=text,
+            source=f"office:{sent_nonce}",
+            staff=current.staff.key,
+            name=current.staff.name,
+        )
+        if stored:
+            await record(
+                session,
+                current.staff,
+                "lead_answered",
+                here.now(),
+                subject=lead_subject(lead.ref),
+                via="office",
+            )
+    if not question:
+        return await detail(request, problem="answer_not_a_question")
+    raise web.HTTPSeeOther(f"{PREFIX}/leads/{lead.ref}#answers")
