@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
 from bot.storage import Lead
@@ -89,6 +90,29 @@ async def test_a_claim_in_the_browser_reaches_the_member_in_telegram(
     assert "IDEA-2026-0001" in told and "Sven" in told
     assert edit.params["chat_id"] == STAFF_GROUP and "claimed (Sven)" in edit.params["text"]
     assert lead.status == "claimed" and lead.assignee == "Sven"
+
+
+async def test_an_answer_typed_in_the_office_reaches_the_member_in_telegram(
+    make_app: Callable[..., Any], browser: Browser
+) -> None:
+    async with office_with_telegram(make_app) as run:
+        await run.say("What is the minimum wage in Canada?")
+        await run.press("Forward", chat_id=ALICE["id"])
+        await deliver_outbox(run)  # the card in the staff group
+        await signed_in(browser, await link_from_the_chat(run))
+        await browser.click('a[href="/office/leads/Q-2026-0001"]')
+        assert "Not answered yet." in await browser.text("#answers")
+        field = await browser.run(browser.driver.find_element, By.ID, "answer-text")
+        await browser.run(field.send_keys, "Each province sets it; <b>Ontario</b>: CAD 17.20.")
+        await browser.click("#send-answer")
+        assert await browser.path() == "/office/leads/Q-2026-0001#answers"
+        assert "Each province sets it; <b>Ontario</b>" in await browser.text("#answers")
+        assert await browser.text("#status") == "Answered"
+        await deliver_outbox(run)
+        told = run.fake.texts(ALICE["id"])[-1]
+        edits = [call.params["text"] for call in run.fake.called("editMessageText")]
+    assert "Q-2026-0001" in told and "&lt;b&gt;Ontario&lt;/b&gt;: CAD 17.20" in told
+    assert any("Answered by Sven" in text for text in edits), edits
 
 
 async def test_a_used_link_is_refused_and_no_page_shows_without_a_session(
