@@ -214,13 +214,15 @@ class Outcomes:
                     ranking.best_similarity,
                     ranking.similarity_gap,
                     ranking.elsewhere,
+                    ranking.in_topic,
+                    ranking.right,
                 )
             )
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 14
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 16
         arrays = [np.array(column) for column in columns]
         (inside, ranked_any, exact, self.position, self.ratio, self.margin, self.coverage,
          self.entry_top, enough, semantic, self.similarity, self.best_similarity,
-         self.gap, self.elsewhere) = arrays  # fmt: skip
+         self.gap, self.elsewhere, self.in_topic, self.right) = arrays  # fmt: skip
         self.inside, self.exact = inside.astype(bool), exact.astype(bool)
         self.ranked = ranked_any.astype(bool) & ~self.exact
         self.enough, self.semantic = enough.astype(bool), semantic.astype(bool)
@@ -244,6 +246,10 @@ class Outcomes:
             & (self.similarity >= limits.answer_similarity)
             & (self.gap >= limits.answer_gap)
             & (covered | (self.similarity >= limits.sure_similarity))
+        )
+        sure_semantic &= self.in_topic >= limits.topic_probability
+        sure_semantic |= (self.right >= limits.answer_probability) & (
+            self.in_topic >= limits.topic_probability
         )
         sure = np.where(self.semantic, sure_semantic, margin & covered)
         answer = self.exact | (considered & sure)
