@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from knowledge import confidence
 from knowledge.entries import Entry
 from knowledge.matcher import FULL_COVERAGE, MAX_CANDIDATES, Match, Matcher, Ranking, Thresholds
 from knowledge.problems import Problem
@@ -273,6 +274,20 @@ class Outcomes:
 
 def _share(hits: np.ndarray, total: int) -> float:
     return round(int(hits.sum()) / total, 4) if total else 0.0
+
+
+def fit_confidence(ranked: Sequence[tuple[Case, Ranking]]) -> dict[str, confidence.Model]:
+    """``confidence.IN_TOPIC`` and ``confidence.RIGHT`` as fitted on these labelled
+    questions (the development set; never the test set)."""
+    semantic = [(case, ranking) for case, ranking in ranked if ranking.semantic]
+    inside = np.array([case.expected is not None for case, _ in semantic], dtype=float)
+    right = np.array(
+        [bool(r.candidates) and r.candidates[0].id == case.expected for case, r in semantic],
+        dtype=float,
+    )
+    topic = np.array([r.features(confidence.TOPIC_FEATURES) for _, r in semantic])
+    first = np.array([r.features(confidence.RIGHT_FEATURES) for _, r in semantic])
+    return {"in_topic": confidence.fit(topic, inside), "right": confidence.fit(first, right)}
 
 
 def calibration_rankings(

@@ -51,6 +51,8 @@ words that many entries mention in passing still tell the entries apart by their
 COVERAGE_WEIGHT = 1.5
 """How much of the question an entry covers (by rarity) counts in the ranking, not only
 in the decision: BM25 alone lets one frequent word outweigh the rare word that matters."""
+NEARBY = 5
+"""How many of the most similar entries say how close a question is to the topics near it."""
 RERANK = 10
 """Only the best entries by BM25 are compared word for word (keeps 10,000 entries fast)."""
 SEMANTIC_WEIGHT = 0.5
@@ -139,7 +141,7 @@ class Ranking:
     elsewhere: float = 0.0
     """The similarity of the closest off-topic example question (knowledge/off_topic.yaml)."""
     nearby: float = 0.0
-    """The mean similarity of the five most similar entries."""
+    """The mean similarity of the ``NEARBY`` most similar entries."""
     topicality: float = 0.0
     """The mean similarity of all entries: how close the question is to the topics as a whole."""
     elsewhere_nearby: float = 0.0
@@ -321,11 +323,12 @@ class Matcher:
         if closest is None or not len(closest):
             closest = np.zeros(1)
         agree = lexical == best == int(np.argmax(similarities))
+        nearest = min(NEARBY, len(similarities))
         return replace(
             ranking,
             semantic=True,
             elsewhere=float(closest[0]),
-            nearby=float(np.sort(similarities)[::-1][:5].mean()),
+            nearby=float(np.partition(similarities, -nearest)[-nearest:].mean()),
             topicality=float(similarities.mean()),
             elsewhere_nearby=float(closest[:3].mean()),
             agreement=agree,

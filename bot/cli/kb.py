@@ -25,6 +25,7 @@ from knowledge.evaluation import (
     copied_questions,
     cross_validate,
     evaluate,
+    fit_confidence,
     read_cases,
 )
 from knowledge.matcher import Match, Matcher
@@ -120,6 +121,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             )
             ranked = [(case, matcher, matcher.rank(case.question)) for case in cases]
             report["cross_validated"] = cross_validate(ranked)
+            fitted = fit_confidence([(case, ranking) for case, _, ranking in ranked])
+            report["confidence"] = {name: model.__dict__ for name, model in fitted.items()}
         else:
             out = [c for c in cases if c.expected is None]
             ranked = calibration_rankings(loaded.entries, out, synonyms=synonyms.synonyms)
