@@ -8,7 +8,10 @@ entry's title and, for the best few entries, how much of the question the entry 
 the closest example question by fuzzy whole-question similarity add to an entry's score.
 The decision looks at how much of the question the best entry covers (weighted by rarity,
 so "Jena" counts less than "Eurostars"), how strong the BM25 evidence is and how far ahead
-of the runner-up the best entry is; the limits are calibrated on the evaluation set.
+of the runner-up the best entry is, by words and by meaning; the limits are calibrated on
+the development set. Two logistic models (knowledge/confidence.py) then weigh the same
+evidence at once: no answer for a question unlikely to be in the cluster's topics, and an
+answer where the rules would only offer choices but the best entry is almost surely right.
 """
 
 from __future__ import annotations
