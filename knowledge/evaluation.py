@@ -170,12 +170,14 @@ def calibrate(
     for _ in range(3):  # the answer limits together, then each limit alone, until stable
         start = top
         for values in itertools.product(*(GRID[name] for name in JOINT)):
-            point = replace(best, **dict(zip(JOINT, values, strict=True)))
+            joint: dict[str, Any] = dict(zip(JOINT, values, strict=True))
+            point = replace(best, **joint)
             if (value := score(point)) > top:
                 best, top = point, value
         for name, values in GRID.items():
             for value in values:
-                point = replace(best, **{name: value})
+                change: dict[str, Any] = {name: value}
+                point = replace(best, **change)
                 if (result := score(point)) > top:
                     best, top = point, result
         if top <= start:
@@ -215,15 +217,17 @@ class Outcomes:
                     ranking.best_similarity,
                     ranking.similarity_gap,
                     ranking.elsewhere,
-                    ranking.in_topic,
-                    ranking.right,
                 )
             )
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 16
+        names = (confidence.TOPIC_FEATURES, confidence.RIGHT_FEATURES)
+        self.topic_features, self.right_features = (
+            np.array([r.features(n) for _, r in ranked]).reshape(len(ranked), len(n)) for n in names
+        )
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 14
         arrays = [np.array(column) for column in columns]
         (inside, ranked_any, exact, self.position, self.ratio, self.margin, self.coverage,
          self.entry_top, enough, semantic, self.similarity, self.best_similarity,
-         self.gap, self.elsewhere, self.in_topic, self.right) = arrays  # fmt: skip
+         self.gap, self.elsewhere) = arrays  # fmt: skip
         self.inside, self.exact = inside.astype(bool), exact.astype(bool)
         self.ranked = ranked_any.astype(bool) & ~self.exact
         self.enough, self.semantic = enough.astype(bool), semantic.astype(bool)
@@ -248,10 +252,10 @@ class Outcomes:
             & (self.gap >= limits.answer_gap)
             & (covered | (self.similarity >= limits.sure_similarity))
         )
-        sure_semantic &= self.in_topic >= limits.topic_probability
-        sure_semantic |= (self.right >= limits.answer_probability) & (
-            self.in_topic >= limits.topic_probability
-        )
+        in_topic = limits.topic_model.probabilities(self.topic_features)
+        in_topic = in_topic >= limits.topic_probability
+        right = limits.right_model.probabilities(self.right_features)
+        sure_semantic = in_topic & (sure_semantic | (right >= limits.answer_probability))
         sure = np.where(self.semantic, sure_semantic, margin & covered)
         answer = self.exact | (considered & sure)
         clarify = considered & ~sure
@@ -288,6 +292,20 @@ def fit_confidence(ranked: Sequence[tuple[Case, Ranking]]) -> dict[str, confiden
     topic = np.array([r.features(confidence.TOPIC_FEATURES) for _, r in semantic])
     first = np.array([r.features(confidence.RIGHT_FEATURES) for _, r in semantic])
     return {"in_topic": confidence.fit(topic, inside), "right": confidence.fit(first, right)}
+
+
+def cross_validate_confidence(
+    ranked: Sequence[tuple[Case, Ranking]], limits: Thresholds, folds: int = 5
+) -> dict[str, float | int]:
+    """Figures of the models fitted without the very questions they decide: every
+    ``folds``-th question held out in turn, pooled (the rules' limits as given)."""
+    results = []
+    for part in range(folds):
+        fitted = fit_confidence([item for i, item in enumerate(ranked) if i % folds != part])
+        models = replace(limits, topic_model=fitted["in_topic"], right_model=fitted["right"])
+        judge = Matcher([], thresholds=models)
+        results += [(case, judge.decide(ranking)) for case, ranking in ranked[part::folds]]
+    return figures(results)
 
 
 def calibration_rankings(

@@ -97,6 +97,9 @@ class Thresholds:
     """Below this probability of being in the topics (``Ranking.in_topic``), no answer."""
     answer_probability: float = confidence.RIGHT_PROBABILITY
     """At this probability that the best entry is right (``Ranking.right``), an answer."""
+    topic_model: confidence.Model = confidence.IN_TOPIC
+    right_model: confidence.Model = confidence.RIGHT
+    """The two models (fitted, not searched: ``evaluation.fit_confidence``)."""
 
 
 @dataclass(frozen=True)
@@ -176,19 +179,17 @@ class Ranking:
         }
         return tuple(known[name] for name in names)
 
-    @property
-    def in_topic(self) -> float:
+    def in_topic(self, model: confidence.Model = confidence.IN_TOPIC) -> float:
         """How likely the question is in the cluster's topics (1.0 without the encoder)."""
         if not self.semantic:
             return 1.0
-        return confidence.IN_TOPIC.probability(self.features(confidence.TOPIC_FEATURES))
+        return model.probability(self.features(confidence.TOPIC_FEATURES))
 
-    @property
-    def right(self) -> float:
+    def right(self, model: confidence.Model = confidence.RIGHT) -> float:
         """How likely the best candidate is the right entry (0.0 without the encoder)."""
         if not self.semantic:
             return 0.0
-        return confidence.RIGHT.probability(self.features(confidence.RIGHT_FEATURES))
+        return model.probability(self.features(confidence.RIGHT_FEATURES))
 
 
 @dataclass
@@ -380,8 +381,8 @@ class Matcher:
                 )
             )
             # the rules' verdict, weighed against all the evidence at once
-            sure = ranking.in_topic >= limits.topic_probability and (
-                sure or ranking.right >= limits.answer_probability
+            sure = ranking.in_topic(limits.topic_model) >= limits.topic_probability and (
+                sure or ranking.right(limits.right_model) >= limits.answer_probability
             )
         if sure:
             return Match("answer", best.id, coverage, shown, coverage)

@@ -8,6 +8,7 @@ import importlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from knowledge.evaluation import (
     calibration_rankings,
     copied_questions,
     cross_validate,
+    cross_validate_confidence,
     evaluate,
     fit_confidence,
     read_cases,
@@ -120,14 +122,18 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                 loaded.entries, synonyms=synonyms.synonyms, vectors=vectors, off_topic=elsewhere
             )
             ranked = [(case, matcher, matcher.rank(case.question)) for case in cases]
+            labelled = [(case, ranking) for case, _, ranking in ranked]
+            fitted = fit_confidence(labelled)
+            report["confidence"] = {name: asdict(model) for name, model in fitted.items()}
+            # the shipped limits (before cross_validate and calibrate try others on matcher)
+            shipped = matcher.thresholds
+            report["confidence_cross_validated"] = cross_validate_confidence(labelled, shipped)
             report["cross_validated"] = cross_validate(ranked)
-            fitted = fit_confidence([(case, ranking) for case, _, ranking in ranked])
-            report["confidence"] = {name: model.__dict__ for name, model in fitted.items()}
         else:
             out = [c for c in cases if c.expected is None]
             ranked = calibration_rankings(loaded.entries, out, synonyms=synonyms.synonyms)
         limits, result = calibrate(ranked)
-        report = {"thresholds": limits.__dict__, "figures": result, **report}
+        report = {"thresholds": asdict(limits), "figures": result, **report}
         print(json.dumps(report, indent=2))
         return 0
     matcher = Matcher(
