@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from knowledge import confidence
 from knowledge.entries import Entry
 from knowledge.matcher import FULL_COVERAGE, MAX_CANDIDATES, Match, Matcher, Ranking, Thresholds
 from knowledge.problems import Problem
@@ -169,12 +170,14 @@ def calibrate(
     for _ in range(3):  # the answer limits together, then each limit alone, until stable
         start = top
         for values in itertools.product(*(GRID[name] for name in JOINT)):
-            point = replace(best, **dict(zip(JOINT, values, strict=True)))
+            joint: dict[str, Any] = dict(zip(JOINT, values, strict=True))
+            point = replace(best, **joint)
             if (value := score(point)) > top:
                 best, top = point, value
         for name, values in GRID.items():
             for value in values:
-                point = replace(best, **{name: value})
+                change: dict[str, Any] = {name: value}
+                point = replace(best, **change)
                 if (result := score(point)) > top:
                     best, top = point, result
         if top <= start:
@@ -216,6 +219,10 @@ class Outcomes:
                     ranking.elsewhere,
                 )
             )
+        names = (confidence.TOPIC_FEATURES, confidence.RIGHT_FEATURES)
+        self.topic_features, self.right_features = (
+            np.array([r.features(n) for _, r in ranked]).reshape(len(ranked), len(n)) for n in names
+        )
         columns = list(zip(*rows, strict=True)) if rows else [()] * 14
         arrays = [np.array(column) for column in columns]
         (inside, ranked_any, exact, self.position, self.ratio, self.margin, self.coverage,
@@ -245,6 +252,10 @@ class Outcomes:
             & (self.gap >= limits.answer_gap)
             & (covered | (self.similarity >= limits.sure_similarity))
         )
+        in_topic = limits.topic_model.probabilities(self.topic_features)
+        in_topic = in_topic >= limits.topic_probability
+        right = limits.right_model.probabilities(self.right_features)
+        sure_semantic = in_topic & (sure_semantic | (right >= limits.answer_probability))
         sure = np.where(self.semantic, sure_semantic, margin & covered)
         answer = self.exact | (considered & sure)
         clarify = considered & ~sure
@@ -267,6 +278,34 @@ class Outcomes:
 
 def _share(hits: np.ndarray, total: int) -> float:
     return round(int(hits.sum()) / total, 4) if total else 0.0
+
+
+def fit_confidence(ranked: Sequence[tuple[Case, Ranking]]) -> dict[str, confidence.Model]:
+    """``confidence.IN_TOPIC`` and ``confidence.RIGHT`` as fitted on these labelled
+    questions (the development set; never the test set)."""
+    semantic = [(case, ranking) for case, ranking in ranked if ranking.semantic]
+    inside = np.array([case.expected is not None for case, _ in semantic], dtype=float)
+    right = np.array(
+        [bool(r.candidates) and r.candidates[0].id == case.expected for case, r in semantic],
+        dtype=float,
+    )
+    topic = np.array([r.features(confidence.TOPIC_FEATURES) for _, r in semantic])
+    first = np.array([r.features(confidence.RIGHT_FEATURES) for _, r in semantic])
+    return {"in_topic": confidence.fit(topic, inside), "right": confidence.fit(first, right)}
+
+
+def cross_validate_confidence(
+    ranked: Sequence[tuple[Case, Ranking]], limits: Thresholds, folds: int = 5
+) -> dict[str, float | int]:
+    """Figures of the models fitted without the very questions they decide: every
+    ``folds``-th question held out in turn, pooled (the rules' limits as given)."""
+    results = []
+    for part in range(folds):
+        fitted = fit_confidence([item for i, item in enumerate(ranked) if i % folds != part])
+        models = replace(limits, topic_model=fitted["in_topic"], right_model=fitted["right"])
+        judge = Matcher([], thresholds=models)
+        results += [(case, judge.decide(ranking)) for case, ranking in ranked[part::folds]]
+    return figures(results)
 
 
 def calibration_rankings(

@@ -8,7 +8,10 @@ entry's title and, for the best few entries, how much of the question the entry 
 the closest example question by fuzzy whole-question similarity add to an entry's score.
 The decision looks at how much of the question the best entry covers (weighted by rarity,
 so "Jena" counts less than "Eurostars"), how strong the BM25 evidence is and how far ahead
-of the runner-up the best entry is; the limits are calibrated on the evaluation set.
+of the runner-up the best entry is, by words and by meaning; the limits are calibrated on
+the development set. Two logistic models (knowledge/confidence.py) then weigh the same
+evidence at once: no answer for a question unlikely to be in the cluster's topics, and an
+answer where the rules would only offer choices but the best entry is almost surely right.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from knowledge import confidence
 from knowledge.entries import Entry, EntryText
 from knowledge.semantic import SemanticIndex, VectorCache
 from knowledge.synonyms import Synonyms, default_synonyms
@@ -50,6 +54,8 @@ words that many entries mention in passing still tell the entries apart by their
 COVERAGE_WEIGHT = 1.5
 """How much of the question an entry covers (by rarity) counts in the ranking, not only
 in the decision: BM25 alone lets one frequent word outweigh the rare word that matters."""
+NEARBY = 5
+"""How many of the most similar entries say how close a question is to the topics near it."""
 RERANK = 10
 """Only the best entries by BM25 are compared word for word (keeps 10,000 entries fast)."""
 SEMANTIC_WEIGHT = 0.5
@@ -87,6 +93,13 @@ class Thresholds:
     topic_similarity: float = 0.0
     """Below this similarity to every entry, with little lexical evidence, a question is
     outside the cluster's topics: no offer to forward it (the office cannot help either)."""
+    topic_probability: float = confidence.TOPIC_PROBABILITY
+    """Below this probability of being in the topics (``Ranking.in_topic``), no answer."""
+    answer_probability: float = confidence.RIGHT_PROBABILITY
+    """At this probability that the best entry is right (``Ranking.right``), an answer."""
+    topic_model: confidence.Model = confidence.IN_TOPIC
+    right_model: confidence.Model = confidence.RIGHT
+    """The two models (fitted, not searched: ``evaluation.fit_confidence``)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,50 @@ class Ranking:
     """How much more similar the best candidate is than the most similar other entry."""
     elsewhere: float = 0.0
     """The similarity of the closest off-topic example question (knowledge/off_topic.yaml)."""
+    nearby: float = 0.0
+    """The mean similarity of the ``NEARBY`` most similar entries."""
+    topicality: float = 0.0
+    """The mean similarity of all entries: how close the question is to the topics as a whole."""
+    elsewhere_nearby: float = 0.0
+    """The mean similarity of the three closest off-topic examples."""
+    agreement: bool = False
+    """Words alone and meaning alone both rank the best candidate first."""
+
+    @property
+    def margin(self) -> float:
+        """How far ahead of the runner-up the best candidate is, as a share of its score."""
+        if not self.candidates or not self.candidates[0].score:
+            return 0.0
+        runner_up = self.candidates[1].score if len(self.candidates) > 1 else 0.0
+        return (self.candidates[0].score - runner_up) / self.candidates[0].score
+
+    def features(self, names: Sequence[str]) -> tuple[float, ...]:
+        """The evidence ``knowledge.confidence``'s models weigh, by name."""
+        known = {
+            "similarity": self.similarity,
+            "similarity_gap": self.similarity_gap,
+            "margin": self.margin,
+            "coverage": self.coverage,
+            "evidence": math.log1p(self.entry_top),
+            "elsewhere_margin": self.elsewhere - self.best_similarity,
+            "nearby": self.nearby,
+            "topicality": self.topicality,
+            "elsewhere_nearby": self.elsewhere_nearby,
+            "agreement": float(self.agreement),
+        }
+        return tuple(known[name] for name in names)
+
+    def in_topic(self, model: confidence.Model = confidence.IN_TOPIC) -> float:
+        """How likely the question is in the cluster's topics (1.0 without the encoder)."""
+        if not self.semantic:
+            return 1.0
+        return model.probability(self.features(confidence.TOPIC_FEATURES))
+
+    def right(self, model: confidence.Model = confidence.RIGHT) -> float:
+        """How likely the best candidate is the right entry (0.0 without the encoder)."""
+        if not self.semantic:
+            return 0.0
+        return model.probability(self.features(confidence.RIGHT_FEATURES))
 
 
 @dataclass
@@ -159,7 +216,8 @@ class Matcher:
         self.semantic = self.elsewhere = None
         if vectors is not None:
             self.semantic = SemanticIndex([_sentences(entry) for entry in entries], vectors)
-            self.elsewhere = SemanticIndex([off_topic], vectors) if off_topic else None
+            examples = [[question] for question in off_topic]  # each its own similarity
+            self.elsewhere = SemanticIndex(examples, vectors) if off_topic else None
         texts = [(_core_text(entry), _answer_text(entry)) for entry in entries]
         groups = (synonyms if synonyms is not None else default_synonyms()).groups
         vocabulary = (w for pair in texts for text in pair for w in words(text))
@@ -236,6 +294,7 @@ class Matcher:
                     phrase, self._phrases[i], scorer=fuzz.token_set_ratio, processor=None
                 )
                 scores[i] += FUZZY_WEIGHT * similar[1] / 100 if similar else 0.0
+        lexical = int(np.argmax(scores)) if known and scores.max() > 0 else -1
         similarities = None
         if self.semantic is not None:
             similarities = self.semantic.similarities(question)
@@ -264,11 +323,19 @@ class Matcher:
             return ranking
         best = int(order[0])
         others = np.delete(similarities, best)
-        closest = self.elsewhere.similarities(question) if self.elsewhere else [0.0]
+        closest = np.sort(self.elsewhere.similarities(question))[::-1] if self.elsewhere else None
+        if closest is None or not len(closest):
+            closest = np.zeros(1)
+        agree = lexical == best == int(np.argmax(similarities))
+        nearest = min(NEARBY, len(similarities))
         return replace(
             ranking,
             semantic=True,
             elsewhere=float(closest[0]),
+            nearby=float(np.partition(similarities, -nearest)[-nearest:].mean()),
+            topicality=float(similarities.mean()),
+            elsewhere_nearby=float(closest[:3].mean()),
+            agreement=agree,
             similarity=float(similarities[best]),
             best_similarity=float(similarities.max()),
             similarity_gap=float(similarities[best] - (others.max() if len(others) else 0)),
@@ -312,6 +379,10 @@ class Matcher:
                     coverage >= limits.answer_coverage
                     or ranking.similarity >= limits.sure_similarity
                 )
+            )
+            # the rules' verdict, weighed against all the evidence at once
+            sure = ranking.in_topic(limits.topic_model) >= limits.topic_probability and (
+                sure or ranking.right(limits.right_model) >= limits.answer_probability
             )
         if sure:
             return Match("answer", best.id, coverage, shown, coverage)

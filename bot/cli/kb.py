@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ from knowledge.evaluation import (
     calibrate,
     calibration_rankings,
     cross_validate,
+    cross_validate_confidence,
     evaluate,
+    fit_confidence,
     read_cases,
 )
 from knowledge.explain import describe
@@ -118,12 +121,18 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                 loaded.entries, synonyms=synonyms.synonyms, vectors=vectors, off_topic=elsewhere
             )
             ranked = [(case, matcher, matcher.rank(case.question)) for case in cases]
+            labelled = [(case, ranking) for case, _, ranking in ranked]
+            fitted = fit_confidence(labelled)
+            report["confidence"] = {name: asdict(model) for name, model in fitted.items()}
+            # the shipped limits (before cross_validate and calibrate try others on matcher)
+            shipped = matcher.thresholds
+            report["confidence_cross_validated"] = cross_validate_confidence(labelled, shipped)
             report["cross_validated"] = cross_validate(ranked)
         else:
             out = [c for c in cases if c.expected is None]
             ranked = calibration_rankings(loaded.entries, out, synonyms=synonyms.synonyms)
         limits, result = calibrate(ranked)
-        report = {"thresholds": limits.__dict__, "figures": result, **report}
+        report = {"thresholds": asdict(limits), "figures": result, **report}
         print(json.dumps(report, indent=2))
         return 0
     matcher = Matcher(

@@ -99,3 +99,36 @@ def test_gaps_groups_fallbacks_clarifications_and_thumbs_down(
     header, first = capsys.readouterr().out.splitlines()[:2]
     assert header.split() == ["count", "decisions", "entries", "example", "question"]
     assert first.split()[:3] == ["2", "clarify=1", "fallback=1"]
+
+
+def test_calibrate_labelled_prints_the_fitted_models(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The weights of knowledge/confidence.py come from this command (issue #25)."""
+    labelled = tmp_path / "labelled.yaml"
+    labelled.write_text(
+        "in_scope:\n"
+        + "".join(
+            f"  - {{q: '{q}', lang: de, id: {i}}}\n"
+            for q, i in [
+                ("nda muster englisch", "ip-nda"),
+                ("was kostet ein patent ungefähr", "ip-costs"),
+                ("zim antrag ausland kmu", "funding-zim"),
+                ("training korea verhandeln", "training-korea"),
+                ("eurostars konsortium kanada", "funding-eurostars"),
+                ("bafa genehmigung laser export", "ip-export-control"),
+            ]
+        )
+        + "out_of_scope:\n"
+        + "".join(
+            f"  - {{q: '{q}', lang: de}}\n"
+            for q in ["wie backe ich brot", "wer gewinnt die bundesliga", "wie alt ist der mond"]
+        ),
+        encoding="utf-8",
+    )
+    assert main(["kb", "calibrate", "--labelled", str(labelled)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for name, size in (("in_topic", 8), ("right", 7)):
+        assert len(report["confidence"][name]["weights"]) == size
+    assert report["thresholds"]["topic_probability"] == 0.5
+    assert 0 <= report["confidence_cross_validated"]["answered_correct"] <= 1

@@ -114,6 +114,11 @@ def test_calibration_decides_all_questions_at_once_as_the_matcher_does(matcher: 
     points = [Thresholds()] + [
         Thresholds(**{name: rng.choice(values) for name, values in GRID.items()}) for _ in range(60)
     ]
+    points += [  # the models' two limits, which the grid does not search
+        Thresholds(topic_probability=topic, answer_probability=answer)
+        for topic in (0.0, 0.3, 0.5, 0.8)
+        for answer in (0.5, 0.8, 0.95, 2.0)
+    ]
     for limits in points:
         judge = Matcher([], thresholds=limits)
         expected = figures([(case, judge.decide(ranking)) for case, ranking in rankings])
