@@ -95,5 +95,7 @@ RIGHT = Model(
 """Fitted on the same questions: whether the first candidate is the expected entry."""
 TOPIC_PROBABILITY = 0.5
 """Below even odds of being in the topics, no answer (the choices are still offered)."""
-RIGHT_PROBABILITY = 0.95
-"""A question the rules would only offer as a choice is answered at this probability."""
+RIGHT_PROBABILITY = 0.9
+"""A question the rules would only offer as a choice is answered at this probability: the
+value the dev set's 5-fold cross-validation chose (`kb calibrate --labelled`), not one
+picked by looking at the test set."""
