@@ -6,8 +6,9 @@ and :func:`load` refuses a file with problems: a wrong date must never reach mem
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -16,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from knowledge.problems import Problem
+from knowledge.problems import Problem, message_of
 
-Report = Callable[[str], None]
+Report = Callable[..., None]
 Reporter = Callable[..., None]
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "trainings.yaml"
@@ -69,10 +70,16 @@ class FieldProblem:
     """One mistake in one training, and the fields it is about (none: the whole training).
 
     The loader prints the message with file and line; the office's form shows it next to
-    the field."""
+    the field, worded from its ``code`` and ``params`` in the staff member's language."""
 
     message: str
     fields: tuple[str, ...] = ()
+    code: str = ""
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, code: str, fields: tuple[str, ...] = (), **params: Any) -> FieldProblem:
+        return cls(message_of(code, params), fields, code, params)
 
 
 def validate(item: dict[str, Any]) -> tuple[CatalogueTraining | None, list[FieldProblem]]:
@@ -80,7 +87,8 @@ def validate(item: dict[str, Any]) -> tuple[CatalogueTraining | None, list[Field
     every problem. The one set of checks for both ways a training comes in."""
     problems: list[FieldProblem] = []
     training = _training(
-        item, lambda message, *fields: problems.append(FieldProblem(message, fields))
+        item,
+        lambda code, fields, **params: problems.append(FieldProblem.of(code, fields, **params)),
     )
     return (training if not problems else None), problems
 
@@ -127,7 +135,7 @@ def _read(path: Path) -> tuple[list[CatalogueTraining], list[Problem]]:
             continue
         training, errors = validate(item)
         if training is not None and training.id in seen:
-            errors.append(FieldProblem(f"duplicate id {training.id!r}", ("id",)))
+            errors.append(FieldProblem.of("duplicate_training", ("id",), id=training.id))
         problems += [_at(name, item, error.message) for error in errors]
         if training is not None and not errors:
             seen.add(training.id)
@@ -141,31 +149,29 @@ def _at(file: str, item: dict[str, Any], message: str) -> Problem:
 
 
 def _training(item: dict[str, Any], problem: Reporter) -> CatalogueTraining | None:
-    """The training, or None after telling ``problem(message, field)`` what is wrong."""
+    """The training, or None after telling ``problem(code, fields, **params)`` what is
+    wrong."""
     errors = 0
 
-    def report(message: str, *fields: str) -> None:
+    def report(code: str, *fields: str, **params: Any) -> None:
         nonlocal errors
         errors += 1
-        problem(message, *fields)
+        problem(code, fields, **params)
 
     for key in item:
         if key != LINE and key not in REQUIRED + OPTIONAL:
-            report(f"unknown field {key!r}")
+            report("unknown_field", key=key)
     missing = [key for key in REQUIRED if item.get(key) in (None, "")]
     if missing:
-        report("missing " + ", ".join(missing), *missing)
+        report("missing", *missing, names=", ".join(missing))
         return None
     identifier = str(item["id"])
     if not ID_PATTERN.match(identifier) or len(identifier) > MAX_ID_LENGTH:
-        report(
-            f"id must be lower-case words joined by '-', at most {MAX_ID_LENGTH} characters",
-            "id",
-        )
+        report("training_id", "id", limit=MAX_ID_LENGTH)
     if item["topic"] not in TOPICS:
-        report(f"topic must be one of {', '.join(TOPICS)}", "topic")
+        report("training_topic", "topic", topics=", ".join(TOPICS))
     if item["language"] not in LANGUAGES:
-        report("language must be de or en", "language")
+        report("training_language", "language")
     texts = {
         field: _texts(item[field], field, _for(report, field)) for field in ("title", "description")
     }
@@ -176,7 +182,7 @@ def _training(item: dict[str, Any], problem: Reporter) -> CatalogueTraining | No
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        report(f"unknown timezone {zone_name!r}", "timezone")
+        report("unknown_timezone", "timezone", zone=zone_name)
         zone = ZoneInfo(DEFAULT_ZONE)
     starts_at = _moment(item["start"], zone, "start", _for(report, "start"))
     ends_at = _moment(item["end"], zone, "end", _for(report, "end"))
@@ -184,19 +190,19 @@ def _training(item: dict[str, Any], problem: Reporter) -> CatalogueTraining | No
         item["deadline"], zone, "deadline", _for(report, "deadline"), end_of_day=True
     )
     if starts_at and ends_at and ends_at <= starts_at:
-        report("end must be after start", "end")
+        report("end_before_start", "end")
     if starts_at and deadline and deadline > starts_at:
-        report("deadline must not be after the start", "deadline")
+        report("deadline_after_start", "deadline")
     seats = item["seats"]
     if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= 500:
-        report("seats must be a whole number between 1 and 500", "seats")
+        report("seats", "seats")
     fees = _fees(item["fee"], _for(report, "fee"))
     online = item.get("online", False)
     if not isinstance(online, bool):
-        report("online must be true or false", "online")
+        report("online", "online")
     currency = str(item.get("currency", "EUR"))
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        report("currency must be a three-letter code like EUR", "currency")
+        report("currency", "currency")
     if errors or not (starts_at and ends_at and deadline and fees):
         return None
     return CatalogueTraining(
@@ -221,17 +227,17 @@ def _training(item: dict[str, Any], problem: Reporter) -> CatalogueTraining | No
 
 def _for(report: Reporter, field: str) -> Report:
     """A reporter that names ``field``, for the checks shared by several fields."""
-    return lambda message: report(message, field)
+    return lambda code, **params: report(code, field, **params)
 
 
 def _texts(value: Any, field: str, problem: Report) -> dict[str, str]:
     if not isinstance(value, dict):
-        problem(f"{field} needs a text per language (de, en)")
+        problem("texts_per_language", field=field)
         return {}
     texts = {lang: str(value.get(lang) or "").strip() for lang in LANGUAGES}
     for lang, text in texts.items():
         if not text:
-            problem(f"{field} is missing in {lang}")
+            problem("text_missing", field=field, language=lang)
     return texts
 
 
@@ -251,7 +257,7 @@ def _moment(
         try:
             moment = datetime.fromisoformat(str(value).strip())
         except ValueError:
-            problem(f"{field} must be a date and time like 2027-01-12 09:00 (got {value!r})")
+            problem("moment", field=field, value=value)
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
@@ -260,7 +266,7 @@ def _moment(
 
 def _fees(value: Any, problem: Report) -> tuple[float, float] | None:
     if not isinstance(value, dict) or set(value) - {"member", "non_member", LINE}:
-        problem("fee must have 'member' and 'non_member'")
+        problem("fee_fields")
         return None
     amounts = [
         float(a)
@@ -268,9 +274,9 @@ def _fees(value: Any, problem: Report) -> tuple[float, float] | None:
         if isinstance(a, int | float) and not isinstance(a, bool) and a >= 0
     ]
     if len(amounts) != 2:
-        problem("fees must be numbers of at least 0")
+        problem("fee_numbers")
         return None
     member, non_member = amounts
     if member > non_member:
-        problem("the member fee must not be higher than the non-member fee")
+        problem("member_fee_higher")
     return member, non_member

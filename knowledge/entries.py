@@ -121,9 +121,9 @@ class _FileChecker:
         self.source = text
         self.problems: list[Problem] = []
 
-    def add(self, node: yaml.Node | None, message: str) -> None:
+    def add(self, node: yaml.Node | None, code: str, **params: Any) -> None:
         line = node.start_mark.line + 1 if node is not None else None
-        self.problems.append(Problem(self.file, line, message))
+        self.problems.append(Problem.of(self.file, line, code, **params))
 
     def entry(self) -> Entry | None:
         try:
@@ -131,19 +131,19 @@ class _FileChecker:
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            self.problems.append(Problem(self.file, line, f"not valid YAML: {error}"))
+            self.problems.append(Problem.of(self.file, line, "not_yaml", error=str(error)))
             return None
         fields = self.mapping(root, "the file", ENTRY_FIELDS)
         if fields is None or root is None:  # a mapping it is not, then
             return None
         entry_id = self.string(fields.get("id"), "id", root)
         if entry_id and not ID_PATTERN.match(entry_id):
-            self.add(fields["id"], f"id {entry_id!r} must be lower-case words joined by '-'")
+            self.add(fields["id"], "entry_id", id=entry_id)
         if entry_id and entry_id != self.path.stem:
-            self.add(fields["id"], f"id {entry_id!r} differs from the file name {self.path.name}")
+            self.add(fields["id"], "id_not_file", id=entry_id, file=self.path.name)
         topic = self.string(fields.get("topic"), "topic", root)
         if topic and topic not in TOPICS:
-            self.add(fields["topic"], f"topic {topic!r} is not one of {', '.join(sorted(TOPICS))}")
+            self.add(fields["topic"], "entry_topic", topic=topic, topics=", ".join(sorted(TOPICS)))
         reviewed = self.reviewed(fields.get("reviewed"), root)
         sources = self.sources(fields.get("sources"), root)
         related = self.strings(fields.get("related"), "related", root, required=False)
@@ -166,29 +166,29 @@ class _FileChecker:
         self, node: yaml.Node | None, what: str, allowed: set[str]
     ) -> dict[str, yaml.Node] | None:
         if not isinstance(node, yaml.MappingNode):
-            self.add(node, f"{what} must be a mapping of fields")
+            self.add(node, "not_mapping", what=what)
             return None
         fields: dict[str, yaml.Node] = {}
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
             if name in fields:
-                self.add(key, f"field {name!r} appears twice in {what}")
+                self.add(key, "field_twice", name=name, what=what)
             elif name not in allowed:
-                self.add(key, f"unknown field {name!r} in {what} (allowed: {_list(allowed)})")
+                self.add(key, "entry_unknown_field", name=name, what=what, allowed=_list(allowed))
             fields[name] = value
         for name in sorted(allowed - set(fields)):
             if name != "url":
-                self.add(node, f"{what} lacks the field {name!r}")
+                self.add(node, "lacks_field", what=what, name=name)
         return fields
 
     def string(self, node: yaml.Node | None, what: str, parent: yaml.Node) -> str | None:
         if node is None:
             return None
         if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
-            self.add(node, f"{what} must be text")
+            self.add(node, "not_text", what=what)
             return None
         if not node.value.strip():
-            self.add(node, f"{what} is empty")
+            self.add(node, "empty", what=what)
             return None
         return str(node.value)
 
@@ -198,11 +198,11 @@ class _FileChecker:
         if node is None:
             return []
         if not isinstance(node, yaml.SequenceNode):
-            self.add(node, f"{what} must be a list")
+            self.add(node, "not_list", what=what)
             return []
         values = [self.string(item, f"an item of {what}", node) for item in node.value]
         if required and not node.value:
-            self.add(node, f"{what} is empty")
+            self.add(node, "empty", what=what)
         return [value for value in values if value]
 
     def reviewed(self, node: yaml.Node | None, parent: yaml.Node) -> date | None:
@@ -213,14 +213,14 @@ class _FileChecker:
             with contextlib.suppress(ValueError):
                 value = date.fromisoformat(str(node.value))
         if value is None:
-            self.add(node, "reviewed must be a date like 2026-11-24")
+            self.add(node, "reviewed")
         return value
 
     def sources(self, node: yaml.Node | None, parent: yaml.Node) -> tuple[Source, ...]:
         if node is None:
             return ()
         if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.add(node, "sources must list at least one source (title, url)")
+            self.add(node, "sources")
             return ()
         sources = []
         for item in node.value:
@@ -233,7 +233,7 @@ class _FileChecker:
             if url_node is not None and url_node.tag != "tag:yaml.org,2002:null":
                 url = self.string(url_node, "a source's url", item)
                 if url and not url.startswith(("https://", "http://")):
-                    self.add(url_node, f"source url {url!r} must start with https://")
+                    self.add(url_node, "source_url", url=url)
             if title:
                 sources.append(Source(title, url))
         return tuple(sources)
@@ -251,7 +251,10 @@ class _FileChecker:
         if fields.get("questions") is not None and len(questions) < MIN_QUESTIONS:
             self.add(
                 fields["questions"],
-                f"{lang}.questions has {len(questions)} example questions, needs {MIN_QUESTIONS}",
+                "few_questions",
+                language=lang,
+                count=len(questions),
+                needed=MIN_QUESTIONS,
             )
         self.unique_questions(fields.get("questions"), lang)
         if answer is not None:
@@ -265,7 +268,7 @@ class _FileChecker:
         for item in node.value if isinstance(node, yaml.SequenceNode) else ():
             key = fold(str(item.value))
             if key in seen:
-                self.add(item, f"{lang} example question {item.value!r} appears twice")
+                self.add(item, "question_twice", language=lang, question=item.value)
             seen.add(key)
 
     def answer(self, node: yaml.Node, lang: str, answer: str) -> None:
@@ -275,16 +278,11 @@ class _FileChecker:
             template = _placeholders.from_string(answer)
             rendered = [template.render(**context) for context in SAMPLE_CONTEXTS]
         except TemplateError as error:
-            self.add(
-                node,
-                f"{lang}.answer has a bad placeholder ({error}); allowed: {{{{ office.email }}}}, "
-                "{{ office.website }}, and {{ periods.questions }} etc. inside "
-                "{% if periods is defined %}, and {% if not in_form %}",
-            )
+            self.add(node, "placeholder", language=lang, error=str(error))
             rendered = [answer]
         words = max(len(text.split()) for text in rendered)
         if words > MAX_ANSWER_WORDS:
-            self.add(node, f"{lang}.answer has {words} words, keep it under {MAX_ANSWER_WORDS}")
+            self.add(node, "answer_words", language=lang, count=words, limit=MAX_ANSWER_WORDS)
 
 
 _placeholders = Environment(undefined=StrictUndefined, autoescape=False)
@@ -299,15 +297,17 @@ def _cross_checks(entries: list[Entry], file_ids: set[str]) -> list[Problem]:
     for entry in entries:
         if entry.id in by_id:
             problems.append(
-                Problem(entry.file, None, f"id {entry.id!r} is used by {by_id[entry.id].file} too")
+                Problem.of(
+                    entry.file, None, "id_used_twice", id=entry.id, other=by_id[entry.id].file
+                )
             )
         by_id.setdefault(entry.id, entry)
     for entry in entries:
         for other in entry.related:
             if other == entry.id:
-                problems.append(Problem(entry.file, None, "related lists the entry itself"))
+                problems.append(Problem.of(entry.file, None, "related_itself"))
             elif other not in by_id and other not in file_ids:
-                problems.append(Problem(entry.file, None, f"related id {other!r} does not exist"))
+                problems.append(Problem.of(entry.file, None, "related_unknown", id=other))
     owner: dict[str, Entry] = {}
     for entry in entries:
         for lang, text in entry.texts.items():
@@ -316,10 +316,13 @@ def _cross_checks(entries: list[Entry], file_ids: set[str]) -> list[Problem]:
                 first = owner.setdefault(key, entry)
                 if first.id != entry.id:
                     problems.append(
-                        Problem(
+                        Problem.of(
                             entry.file,
                             None,
-                            f"{lang} example question {question!r} is also one of {first.id}",
+                            "question_elsewhere",
+                            language=lang,
+                            question=question,
+                            other=first.id,
                         )
                     )
     return problems

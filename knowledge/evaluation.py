@@ -379,11 +379,6 @@ def copied_questions(
             continue
         line = next((n for n, text in enumerate(lines, 1) if case.question in text), None)
         problems.append(
-            Problem(
-                str(path),
-                line,
-                f"evaluation question {case.question!r} is an example question of {owner}; "
-                "keep evaluation questions out of the entries (or out of the set)",
-            )
+            Problem.of(str(path), line, "evaluation_question", question=case.question, owner=owner)
         )
     return problems

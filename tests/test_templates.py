@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from jinja2 import TemplateSyntaxError, UndefinedError
 
+from bot.office.problem_words import PROBLEMS, worded
 from bot.settings import LANGUAGES
 from bot.templates import Templates
+from knowledge.problems import MESSAGES, message_of
 
 
 def test_every_template_exists_in_both_languages() -> None:
@@ -65,3 +69,25 @@ def test_a_block_renders_its_own_context_each_time(tmp_path) -> None:
     for _ in range(2):
         with pytest.raises(KeyError):
             templates.render_block("en", "form", "missing")
+
+
+def test_every_problem_code_has_a_block_in_both_languages_and_english_says_the_message() -> None:
+    """The office words every checker problem in the staff language; in English just as
+    the CLI prints it, so English staff read what they read before."""
+    templates = Templates()
+    for language in LANGUAGES:
+        assert set(MESSAGES) - templates.blocks(language, PROBLEMS) == set(), language
+    for code, pattern in MESSAGES.items():
+        params = {name: "x" for name in re.findall(r"(?<!{){(\w+)", pattern)}
+        english = templates.render_block("en", PROBLEMS, code, **params)
+        assert english == message_of(code, params), code
+        assert templates.render_block("de", PROBLEMS, code, **params), code
+
+
+def test_a_problem_without_a_block_keeps_its_english_message() -> None:
+    templates = Templates()
+    assert worded(templates, "de", "", {}, "group 'x' appears twice") == "group 'x' appears twice"
+    assert worded(templates, "de", "no-such-code", {}, "as said") == "as said"
+    assert worded(templates, "de", "empty", {"what": "en.answer"}, "en.answer is empty") == (
+        "en.answer ist leer."
+    )

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -33,9 +32,10 @@ TOP_FIELDS = ("related", "reviewed", "sources", "topic", "id")
 @dataclass(frozen=True)
 class Refused:
     """Why a save was refused: the problems by field (``en.answer``, ``related`` …), or
-    the version someone else saved since the form was opened (``conflict``)."""
+    the version someone else saved since the form was opened (``conflict``). A problem of
+    another entry's file (a question the entry now shares) names that file."""
 
-    problems: dict[str, list[str]]
+    problems: dict[str, list[Problem]]
     conflict: KnowledgeVersion | None = None
 
 
@@ -116,12 +116,12 @@ async def save(
     after = check_base(folder, load_texts(base.files({**served, name: text})), sets)
     new = [p for p in after if p.file == name or str(p) not in before]
     if new:
-        by_field: dict[str, list[str]] = {}
+        by_field: dict[str, list[Problem]] = {}
         for problem in new:
-            by_field.setdefault(field_of(problem), []).append(_said(problem, name))
+            by_field.setdefault(field_of(problem), []).append(problem)
         return Refused(by_field)
     if text is None and last is None and entry_id not in base.entries:
-        return Refused({"": [f"there is no entry {entry_id!r}"]})
+        return Refused({"": [Problem.of(name, None, "no_entry", id=entry_id)]})
     previous = last.text if last else _file_text(base, entry_id)
     row = KnowledgeVersion(
         entry_id=entry_id,
@@ -141,13 +141,6 @@ def served_version(versions: Mapping[str, KnowledgeVersion], entry_id: str) -> i
     """The version number a form is opened on: the newest saved one, 0 for the file."""
     last = versions.get(entry_id)
     return last.version if last else 0
-
-
-def _said(problem: Problem, name: str) -> str:
-    """The problem as staff read it: the file is theirs only when it is another entry's."""
-    if problem.file == name:
-        return problem.message
-    return f"{Path(problem.file).stem}: {problem.message}"
 
 
 def _file_text(base: KnowledgeBase, entry_id: str) -> str | None:

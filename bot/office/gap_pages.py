@@ -13,7 +13,7 @@ from bot.curation.gaps import dismissed, gap_logs, group
 from bot.curation.versions import entry_text
 from bot.office.audit import record
 from bot.office.context import office, signed
-from bot.office.knowledge_pages import knowledge, save_version
+from bot.office.knowledge_pages import knowledge, refused_words, save_version
 from bot.office.links import PREFIX
 from bot.storage import KnowledgeGapOutcome
 from knowledge.entries import LANGUAGES, entry_as_dict
@@ -66,7 +66,8 @@ async def add_example(request: web.Request) -> web.StreamResponse:
         request, entry.id, entry_text(data), action="knowledge_example", question=question
     )
     if refused is not None:
-        said = [text for texts in refused.problems.values() for text in texts]
+        worded = refused_words(request, entry.id, refused)
+        said = [text for texts in worded.values() for text in texts]
         return await listing(request, problems=said)
     raise web.HTTPSeeOther(f"{PREFIX}/gaps?added={entry.id}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -29,9 +30,11 @@ from bot.office.audit import record
 from bot.office.context import office, signed
 from bot.office.knowledge_view import diff, entries_zip, figures, form_data, form_values, list_rows
 from bot.office.links import PREFIX
+from bot.office.problem_words import worded
 from knowledge.base import KnowledgeBase
 from knowledge.entries import ID_PATTERN, LANGUAGES, TOPICS, entry_as_dict
 from knowledge.explain import describe
+from knowledge.problems import Problem
 
 ENTRY = "{entry:[a-z0-9][a-z0-9-]*}"
 QUESTION_LIMIT = 500
@@ -251,7 +254,7 @@ async def _save(
         request, entry_id, text, action=action, expected=expected, **details
     )
     if refused is not None:
-        problems = refused.problems
+        problems = refused_words(request, entry_id, refused)
         conflict = refused.conflict
         if conflict is not None or not problems:
             said = _word(
@@ -350,6 +353,23 @@ async def preview(request: web.Request) -> web.StreamResponse:
     else:
         body = to_html(text).replace("\n", "<br>\n")
     return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+
+def refused_words(request: web.Request, entry_id: str, refused: Refused) -> dict[str, list[str]]:
+    """A refused save's problems by field, as the staff member reads them."""
+    own = knowledge(request).file_of(entry_id)
+    return {
+        name: [_said(request, problem, own) for problem in found]
+        for name, found in refused.problems.items()
+    }
+
+
+def _said(request: web.Request, problem: Problem, own: str) -> str:
+    """The problem in the staff member's language; the file is named only when it is
+    another entry's (``own`` is the edited entry's)."""
+    templates = office(request).services.templates
+    text = worded(templates, _language(request), problem.code, problem.params, problem.message)
+    return text if problem.file == own else f"{Path(problem.file).stem}: {text}"
 
 
 def _word(request: web.Request, block: str, **context: Any) -> str:

@@ -8,7 +8,7 @@ does, and is recorded in the office audit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.office.audit import record
 from bot.office.context import office, signed
 from bot.office.links import PREFIX
+from bot.office.problem_words import worded
 from bot.storage import Training
 from bot.trainings import changes
 from bot.trainings.notices import TrainingNotices
@@ -109,15 +110,18 @@ def item_of(values: Mapping[str, str]) -> dict[str, Any]:
     return item
 
 
-def problems_by_field(problems: list[FieldProblem]) -> tuple[dict[str, list[str]], list[str]]:
-    """Each field's problems (a missing field is simply "required"), and the rest."""
+def problems_by_field(
+    problems: list[FieldProblem], say: Callable[[FieldProblem], str]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Each field's problems as ``say`` words them (a missing field is simply "required"),
+    and the rest."""
     by_field: dict[str, list[str]] = {}
     general: list[str] = []
     for problem in problems:
         if not problem.fields:
-            general.append(problem.message)
+            general.append(say(problem))
         for field in problem.fields:
-            message = "required" if problem.message.startswith("missing") else problem.message
+            message = "required" if problem.code == "missing" else say(problem)
             by_field.setdefault(field, []).append(message)
     return by_field, general
 
@@ -152,7 +156,7 @@ async def _submit(request: web.Request, *, creating: bool) -> web.StreamResponse
         values["id"] = request.match_info["id"]
     training, problems = validate(item_of(values))
     if training is None:
-        by_field, general = problems_by_field(problems)
+        by_field, general = problems_by_field(problems, _sayer(request))
         return _form(request, values, creating=creating, errors=by_field, general=general)
     now = here.now()
     try:
@@ -202,6 +206,15 @@ def _form(
         general=general or [],
         topics=[(topic, _topic_name(request, topic)) for topic in TOPICS],
         languages=LANGUAGES,
+    )
+
+
+def _sayer(request: web.Request) -> Callable[[FieldProblem], str]:
+    """A problem in the signed-in staff member's language."""
+    language = signed(request).row.language
+    templates = office(request).services.templates
+    return lambda problem: worded(
+        templates, language, problem.code, problem.params, problem.message
     )
 
 

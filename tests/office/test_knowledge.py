@@ -292,3 +292,17 @@ async def test_the_first_version_diffs_against_the_file_and_the_file_can_be_rest
         response = await client.post(f"/office/knowledge/{NDA}/restore/0", data={"csrf": csrf})
         assert response.url.path == f"/office/knowledge/{NDA}"
     assert app.services.knowledge.get(NDA).text("en").title == title
+
+
+async def test_a_german_staff_member_reads_a_refused_edits_problem_in_german(
+    make_app: Any,
+) -> None:
+    app = await make_app(**{**STAFF, "staff_language": "de"})
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        response = await post_entry(client, NDA, {"related": "ip-before-talks, no-such-entry"})
+        page = await response.text()
+    problem = re.search(r'id="problem-related"[^>]*>([^<]+)<', page)
+    assert response.status == 400 and problem
+    assert problem.group(1) == "Den verwandten Eintrag „no-such-entry“ gibt es nicht."
+    assert await versions(app) == 0

@@ -392,3 +392,19 @@ async def test_switching_language_on_a_problem_page_lands_on_the_training(app: A
         page = await response.text()
     assert response.status == 200 and response.url.path == f"/office/trainings/{JAPAN}"
     assert "Training absagen" in page
+
+
+async def test_a_german_staff_member_reads_the_catalogues_problem_in_german(
+    make_app: Any,
+) -> None:
+    app = await make_app(**{**STAFF, "staff_language": "de"})
+    async with office_client(app) as client:
+        token = await sign_in(client, app)
+        wrong = {**NEW, "end": "2027-03-10T08:00", "csrf": token}
+        response = await client.post("/office/trainings/new", data=wrong)
+        page = await response.text()
+    problem = re.search(r'id="problem-end">([^<]*)<', page)
+    assert response.status == 400 and problem
+    assert problem.group(1) == "Das Ende muss nach dem Beginn liegen."
+    async with app.database.transaction() as session:
+        assert (await session.execute(select(Training))).first() is None
