@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
+from bot.curation.drafts import accept_into, open_draft, prefill
 from bot.curation.reload import reloader
 from bot.curation.versions import (
     Refused,
@@ -116,12 +117,19 @@ def _by_field(problems: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 async def new_entry(request: web.Request) -> web.StreamResponse:
-    """An empty entry; from a gap, with its wording as the first example question."""
+    """An empty entry; from a gap, with its wording as the first example question; from a
+    draft of a staff answer, with its question and answer."""
     values = form_values({"reviewed": office(request).now().date().isoformat()})
     question = request.query.get("question", "").strip()[:QUESTION_LIMIT]
     lang = request.query.get("lang", "")
     if question and lang in LANGUAGES:
         values[f"{lang}.questions"] = question
+    draft_id = request.query.get("draft", "")
+    if draft_id.isdigit() and len(draft_id) <= 12:
+        async with office(request).app.database.transaction() as session:
+            draft = await open_draft(session, int(draft_id))
+        if draft is not None and draft.language in LANGUAGES:
+            values |= prefill(draft)
     return _form(request, values, new=True)
 
 
@@ -263,6 +271,11 @@ async def _save(
             problems = {"": [said]}
         version = conflict.version if conflict else (expected or 0)
         return _form(request, values, new=new, problems=problems, version=version)
+    draft = values.get("draft", "")
+    if new and draft.isdigit() and len(draft) <= 12:
+        here = office(request)
+        async with here.app.database.transaction() as session:
+            await accept_into(session, int(draft), entry_id, signed(request).staff, here.now())
     if text is None:
         raise web.HTTPSeeOther(f"{PREFIX}/knowledge?saved={entry_id}")
     raise web.HTTPSeeOther(f"{PREFIX}/knowledge/{entry_id}?saved=1")
