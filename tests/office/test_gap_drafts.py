@@ -139,3 +139,15 @@ async def test_a_rejected_draft_goes_and_no_action_without_the_csrf_token(make_a
         assert again.url.path == "/office/gaps"
     assert await state(app, draft) == ("rejected", None, ["kb_draft_rejected"])
     assert QUESTION not in app.services.knowledge.get("contact-office").text("en").questions
+
+
+async def test_german_staff_get_the_drafts_in_german(make_app: Any) -> None:
+    app = await make_app(**{**STAFF, "staff_language": "de"})
+    draft = await draft_of(app)
+    async with office_client(app) as client:
+        await sign_in(client, app)
+        page = await (await client.get("/office/gaps")).text()
+        assert "Entwürfe aus Antworten des Büros" in page and "Verwerfen" in page
+        assert QUESTION in page
+        form = await (await client.get(f"/office/knowledge/new?draft={draft}")).text()
+        assert "Neuer Eintrag" in form and form_fields(form)["en.answer"] == ANSWER
