@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.office.audit import record
 from bot.office.staff import StaffMember
 from bot.storage import KbDraft
+from bot.storage.database import rows_touched
 
 SHOWN = 100
 """Open drafts on the page at most, oldest first: the longest waiting are decided first."""
@@ -46,13 +47,19 @@ async def decide(
     draft.status = status
     draft.result = result
     draft.decided_at = now
+    await _audit(session, draft.id, status, staff, now, result)
+
+
+async def _audit(
+    session: AsyncSession,
+    draft_id: int,
+    status: str,
+    staff: StaffMember,
+    now: datetime,
+    entry: str | None,
+) -> None:
     await record(
-        session,
-        staff,
-        f"kb_draft_{status}",
-        now,
-        subject=f"kb_draft:{draft.id}",
-        entry=result,
+        session, staff, f"kb_draft_{status}", now, subject=f"kb_draft:{draft_id}", entry=entry
     )
 
 
@@ -69,8 +76,15 @@ def prefill(draft: KbDraft) -> dict[str, str]:
 
 async def accept_into(
     session: AsyncSession, draft_id: int, entry_id: str, staff: StaffMember, now: datetime
-) -> None:
-    """The draft, if still open, accepted into the entry made or extended from it."""
-    draft = await open_draft(session, draft_id)
-    if draft is not None:
-        await decide(session, draft, staff, now, status="accepted", result=entry_id)
+) -> bool:
+    """The draft accepted into the entry made or extended from it, in the transaction of
+    that save; False when it was no longer open (a second press, a colleague's)."""
+    decided = await session.execute(
+        update(KbDraft)
+        .where(KbDraft.id == draft_id, KbDraft.status == "open")
+        .values(status="accepted", result=entry_id, decided_at=now)
+    )
+    if not rows_touched(decided):
+        return False
+    await _audit(session, draft_id, "accepted", staff, now, entry_id)
+    return True

@@ -8,6 +8,7 @@ when the form is opened, so a form left unsaved leaves the draft open."""
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.curation.drafts import accept_into, decide, open_draft
 from bot.office.context import office, signed
@@ -18,6 +19,10 @@ from bot.storage import KbDraft
 from knowledge.entries import LANGUAGES
 
 DRAFT = "{draft:[0-9]{1,12}}"
+
+
+class Decided(Exception):
+    """The draft was accepted or rejected by another press while this one saved."""
 
 
 def routes(router: web.UrlDispatcher) -> None:
@@ -32,12 +37,20 @@ async def add_example(request: web.Request) -> web.StreamResponse:
     entry = knowledge(request).get(str((await request.post()).get("entry") or ""))
     if entry is None or draft.language not in LANGUAGES:
         return await listing(request, problems=["?"])
-    refused = await add_question(request, entry, draft.language, draft.question, draft=draft.id)
+    staff, now = signed(request).staff, office(request).now()
+
+    async def accept(session: AsyncSession) -> None:
+        if not await accept_into(session, draft.id, entry.id, staff, now):
+            raise Decided()  # decided meanwhile: the question is not added either
+
+    try:
+        refused = await add_question(
+            request, entry, draft.language, draft.question, then=accept, draft=draft.id
+        )
+    except Decided:
+        raise web.HTTPSeeOther(f"{PREFIX}/gaps") from None
     if refused is not None:
         return await listing(request, problems=refused_words(refused))
-    here = office(request)
-    async with here.app.database.transaction() as session:
-        await accept_into(session, draft.id, entry.id, signed(request).staff, here.now())
     raise web.HTTPSeeOther(f"{PREFIX}/gaps?added={entry.id}")
 
 

@@ -5,10 +5,13 @@ Below them the drafts from staff answers (their actions: :mod:`bot.office.draft_
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.curation.drafts import open_drafts
 from bot.curation.gaps import dismissed, gap_logs, group
@@ -72,10 +75,15 @@ async def add_example(request: web.Request) -> web.StreamResponse:
 
 
 async def add_question(
-    request: web.Request, entry: Entry, lang: str, question: str, **details: str | int
+    request: web.Request,
+    entry: Entry,
+    lang: str,
+    question: str,
+    then: Callable[[AsyncSession], Awaitable[None]] | None = None,
+    **details: Any,
 ) -> Refused | None:
     """One more example question of the entry, as a new office version (so every worker
-    serves it and it has history); None when saved."""
+    serves it and it has history); None when saved. ``then``: in the save's transaction."""
     data = entry_as_dict(entry)
     data[lang]["questions"] = [*data[lang]["questions"], question]
     return await save_version(
@@ -84,6 +92,7 @@ async def add_question(
         entry_text(data),
         action="knowledge_example",
         question=question,
+        then=then,
         **details,
     )
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.curation.drafts import accept_into, open_draft, prefill
 from bot.curation.reload import reloader
@@ -215,10 +217,12 @@ async def save_version(
     *,
     action: str,
     expected: int | None = None,
+    then: Callable[[AsyncSession], Awaitable[None]] | None = None,
     **details: Any,
 ) -> Refused | None:
     """Save a version with its audit record (or refuse it, changing nothing); then serve it
-    in this process at once. Two saves of one entry at the same moment: one is refused."""
+    in this process at once. Two saves of one entry at the same moment: one is refused.
+    ``then`` runs in the save's transaction (what the save decides, saved with it)."""
     here = office(request)
     staff = signed(request).staff
     now = here.now()
@@ -237,6 +241,8 @@ async def save_version(
                 version=saved.version,
                 **details,
             )
+            if then is not None:
+                await then(session)
     except IntegrityError:  # the same version number, saved by someone else just now
         async with here.app.database.transaction() as session:
             return Refused({}, conflict=(await latest(session)).get(entry_id))
@@ -255,8 +261,15 @@ async def _save(
     expected: int | None = None,
     **details: Any,
 ) -> web.StreamResponse:
+    draft = values.get("draft", "")
     refused = await save_version(
-        request, entry_id, text, action=action, expected=expected, **details
+        request,
+        entry_id,
+        text,
+        action=action,
+        expected=expected,
+        then=_accept(request, draft, entry_id) if new else None,
+        **details,
     )
     if refused is not None:
         problems = refused.problems
@@ -271,14 +284,23 @@ async def _save(
             problems = {"": [said]}
         version = conflict.version if conflict else (expected or 0)
         return _form(request, values, new=new, problems=problems, version=version)
-    draft = values.get("draft", "")
-    if new and draft.isdigit() and len(draft) <= 12:
-        here = office(request)
-        async with here.app.database.transaction() as session:
-            await accept_into(session, int(draft), entry_id, signed(request).staff, here.now())
     if text is None:
         raise web.HTTPSeeOther(f"{PREFIX}/knowledge?saved={entry_id}")
     raise web.HTTPSeeOther(f"{PREFIX}/knowledge/{entry_id}?saved=1")
+
+
+def _accept(
+    request: web.Request, draft: str, entry_id: str
+) -> Callable[[AsyncSession], Awaitable[None]] | None:
+    """The draft of a staff answer the new entry was made from, accepted with its save."""
+    if not draft.isdigit() or len(draft) > 12:
+        return None
+    staff, now = signed(request).staff, office(request).now()
+
+    async def accept(session: AsyncSession) -> None:
+        await accept_into(session, int(draft), entry_id, staff, now)
+
+    return accept
 
 
 async def versions(request: web.Request) -> web.StreamResponse:
