@@ -52,9 +52,9 @@ async def state(app: App, draft_id: int) -> tuple[str, str | None, list[str]]:
 
 
 async def test_a_draft_is_listed_and_added_as_an_example_question_then_answered(
-    make_app: Any,
+    make_app: Any, database_url: str
 ) -> None:
-    app = await make_app(**STAFF)
+    app = await make_app(database_url=database_url, **STAFF)
     draft = await draft_of(app)
     async with office_client(app) as client:
         await sign_in(client, app)
@@ -121,8 +121,10 @@ async def test_a_new_entry_from_a_draft_is_prefilled_and_accepts_it_when_saved(
     assert app.services.knowledge.match(QUESTION).id == "dogs-in-the-office"
 
 
-async def test_a_rejected_draft_goes_and_no_action_without_the_csrf_token(make_app: Any) -> None:
-    app = await make_app(**STAFF)
+async def test_a_rejected_draft_goes_and_no_action_without_the_csrf_token(
+    make_app: Any, database_url: str
+) -> None:
+    app = await make_app(database_url=database_url, **STAFF)
     draft = await draft_of(app)
     async with office_client(app) as client:
         csrf = await sign_in(client, app)
