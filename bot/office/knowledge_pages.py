@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.curation.drafts import accept_into, open_draft, prefill
 from bot.curation.reload import reloader
 from bot.curation.versions import (
     Refused,
@@ -119,12 +122,19 @@ def _by_field(problems: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 async def new_entry(request: web.Request) -> web.StreamResponse:
-    """An empty entry; from a gap, with its wording as the first example question."""
+    """An empty entry; from a gap, with its wording as the first example question; from a
+    draft of a staff answer, with its question and answer."""
     values = form_values({"reviewed": office(request).now().date().isoformat()})
     question = request.query.get("question", "").strip()[:QUESTION_LIMIT]
     lang = request.query.get("lang", "")
     if question and lang in LANGUAGES:
         values[f"{lang}.questions"] = question
+    draft_id = request.query.get("draft", "")
+    if draft_id.isdigit() and len(draft_id) <= 12:
+        async with office(request).app.database.transaction() as session:
+            draft = await open_draft(session, int(draft_id))
+        if draft is not None and draft.language in LANGUAGES:
+            values |= prefill(draft)
     return _form(request, values, new=True)
 
 
@@ -210,10 +220,12 @@ async def save_version(
     *,
     action: str,
     expected: int | None = None,
+    then: Callable[[AsyncSession], Awaitable[None]] | None = None,
     **details: Any,
 ) -> Refused | None:
     """Save a version with its audit record (or refuse it, changing nothing); then serve it
-    in this process at once. Two saves of one entry at the same moment: one is refused."""
+    in this process at once. Two saves of one entry at the same moment: one is refused.
+    ``then`` runs in the save's transaction (what the save decides, saved with it)."""
     here = office(request)
     staff = signed(request).staff
     now = here.now()
@@ -232,6 +244,8 @@ async def save_version(
                 version=saved.version,
                 **details,
             )
+            if then is not None:
+                await then(session)
     except IntegrityError:  # the same version number, saved by someone else just now
         async with here.app.database.transaction() as session:
             return Refused({}, conflict=(await latest(session)).get(entry_id))
@@ -250,8 +264,15 @@ async def _save(
     expected: int | None = None,
     **details: Any,
 ) -> web.StreamResponse:
+    draft = values.get("draft", "")
     refused = await save_version(
-        request, entry_id, text, action=action, expected=expected, **details
+        request,
+        entry_id,
+        text,
+        action=action,
+        expected=expected,
+        then=_accept(request, draft, entry_id) if new else None,
+        **details,
     )
     if refused is not None:
         problems = refused_words(request, entry_id, refused)
@@ -269,6 +290,20 @@ async def _save(
     if text is None:
         raise web.HTTPSeeOther(f"{PREFIX}/knowledge?saved={entry_id}")
     raise web.HTTPSeeOther(f"{PREFIX}/knowledge/{entry_id}?saved=1")
+
+
+def _accept(
+    request: web.Request, draft: str, entry_id: str
+) -> Callable[[AsyncSession], Awaitable[None]] | None:
+    """The draft of a staff answer the new entry was made from, accepted with its save."""
+    if not draft.isdigit() or len(draft) > 12:
+        return None
+    staff, now = signed(request).staff, office(request).now()
+
+    async def accept(session: AsyncSession) -> None:
+        await accept_into(session, int(draft), entry_id, staff, now)
+
+    return accept
 
 
 async def versions(request: web.Request) -> web.StreamResponse:

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.office import (
     auth_pages,
+    draft_pages,
     figure_pages,
     gap_pages,
     knowledge_pages,
@@ -109,6 +110,7 @@ def office_app(app: App) -> web.Application:
     training_pages.routes(sub.router)
     knowledge_pages.routes(sub.router)
     gap_pages.routes(sub.router)
+    draft_pages.routes(sub.router)
     return sub
 
 

@@ -1,7 +1,7 @@
 """The knowledge pages in a real browser (headless chromium) beside the real Telegram channel:
 an edit answered in Telegram without a restart (with the live preview), an invalid edit
-refused by its field, a restore, a gap turned into an example question and then answered,
-and the zip export that ``optobot kb check`` loads."""
+refused by its field, a restore, a gap and a draft from a staff answer turned into example
+questions and then answered, and the zip export that ``optobot kb check`` loads."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import KNOWLEDGE_DIR
+from bot.storage import KbDraft
 from tests.channels.telegram_support import ALICE, TelegramRun
 from tests.cli import run as optobot
 from tests.office.browser import Browser, needs_chromium
@@ -103,6 +104,29 @@ async def test_a_gap_becomes_an_example_question_and_is_then_answered(
         await browser.click("#add-1")
         assert "How to reach the office" in await browser.text("#added")
         assert "How to reach the office" in await answer_to(run, WAGE)
+
+
+async def test_a_draft_from_a_staff_answer_becomes_an_example_question_and_is_answered(
+    make_app: Any, browser: Browser
+) -> None:
+    question = "Where can I leave my bike when I visit you?"
+    async with office_with_telegram(make_app) as run:
+        async with run.app.database.transaction() as session:
+            draft = KbDraft(
+                question=question,
+                answer="In the courtyard, left of the door.",
+                language="en",
+                entry_id="contact-office",
+            )
+            session.add(draft)
+            await session.flush()
+            number = draft.id
+        await open_office(run, browser, "/office/gaps")
+        shown = await browser.text(f"#draft-{number}")
+        assert question in shown and "courtyard" in shown and "How to reach the office" in shown
+        await browser.click(f"#draft-add-{number}")
+        assert "How to reach the office" in await browser.text("#added")
+        assert "How to reach the office" in await answer_to(run, question)
 
 
 async def test_the_yaml_export_loads_with_kb_check(
