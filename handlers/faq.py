@@ -24,7 +24,7 @@ from bot.turn import Services, Turn
 from handlers import ideas
 from handlers.commands import menu
 from knowledge.entries import Entry
-from knowledge.matcher import Match
+from knowledge.evidence import Match
 
 ENTRY = "faq:"
 FEEDBACK = "fb:"

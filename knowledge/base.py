@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.entries import Entry, directory_texts, load_entries, load_texts
-from knowledge.matcher import Match, Matcher
+from knowledge.evidence import Match
+from knowledge.matcher import Matcher
 from knowledge.problems import Problem
 from knowledge.semantic import OFF_TOPIC, SHIPPED, E5Encoder, VectorCache, load_off_topic
 from knowledge.synonyms import Synonyms, load_synonyms

@@ -20,7 +20,8 @@ import yaml
 
 from knowledge import confidence
 from knowledge.entries import Entry
-from knowledge.matcher import FULL_COVERAGE, MAX_CANDIDATES, Match, Matcher, Ranking, Thresholds
+from knowledge.evidence import Match, Ranking, Thresholds
+from knowledge.matcher import FULL_COVERAGE, MAX_CANDIDATES, Matcher
 from knowledge.problems import Problem
 from knowledge.synonyms import Synonyms
 from knowledge.text import fold

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge.entries import Entry
-from knowledge.matcher import Match
+from knowledge.evidence import Match
 
 
 def describe(match: Match, entries: dict[str, Entry], language: str) -> str:

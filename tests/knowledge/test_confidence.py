@@ -11,7 +11,8 @@ import pytest
 from knowledge import confidence
 from knowledge.base import KnowledgeBase
 from knowledge.evaluation import Case, cross_validate_confidence, fit_confidence, read_cases
-from knowledge.matcher import Candidate, Matcher, Ranking
+from knowledge.evidence import Candidate, Ranking
+from knowledge.matcher import Matcher
 
 HERE = Path(__file__).resolve().parent
 ENTRIES = HERE.parents[1] / "knowledge" / "entries"

@@ -10,7 +10,8 @@ import pytest
 from knowledge.base import KnowledgeBase
 from knowledge.entries import load_entries
 from knowledge.evaluation import GRID, Outcomes, evaluate, figures, read_cases
-from knowledge.matcher import Matcher, Thresholds
+from knowledge.evidence import Thresholds
+from knowledge.matcher import Matcher
 from knowledge.synonyms import Synonyms, load_synonyms
 
 HERE = Path(__file__).resolve().parent
