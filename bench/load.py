@@ -5,8 +5,8 @@ JSON document: updates/s, reply p50/p99, peak RSS, ratio to the echo. Not part o
 
     .venv/bin/python bench/load.py [--members N] [--seconds S] [--postgres URL]
 
-PostgreSQL: the URL given (or OPTOBOT_BENCH_DATABASE_URL), else a throw-away cluster when
-the server binaries are installed, else skipped.
+PostgreSQL: the URL given (or OPTOBOT_BENCH_DATABASE_URL; a throw-away server started as in
+``.ci/run`` will do), else skipped.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import glob
 import itertools
 import json
 import math
 import os
 import random
-import shutil
 import socket
 import sys
 import tempfile
@@ -186,12 +184,6 @@ async def run(*argv: Any, log: Path, env: dict[str, str] | None = None) -> Any:
         )
 
 
-async def check(*argv: Any, log: Path) -> None:
-    """A child process that must succeed."""
-    if await asyncio.wait_for((await run(*argv, log=log)).wait(), 120) != 0:
-        raise RuntimeError(f"{Path(argv[-1]).name} failed, see {log}")
-
-
 def peak_rss_mb(pid: int) -> float:
     """The kernel's high-water mark of the process's memory."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -271,29 +263,6 @@ async def measure(
     return result
 
 
-@contextlib.asynccontextmanager
-async def postgresql(url: str | None) -> AsyncIterator[str | None]:
-    """The URL given, else a throw-away cluster if the server binaries are installed."""
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
-    if url or not bins:
-        yield url
-        return
-    root, port = Path(tempfile.mkdtemp(prefix="optobot-load-pg-")), free_port()
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_pg:  # PostgreSQL refuses to run as root
-        shutil.chown(root, "postgres")
-    ctl, log = [*as_pg, f"{bins[-1]}/pg_ctl", "-D", root / "data"], root / "setup.log"
-    try:
-        await check(*as_pg, f"{bins[-1]}/initdb", "-D", root / "data", "-U", "postgres", log=log)
-        options = f"-p {port} -k {root} -c listen_addresses=''"
-        await check(*ctl, "-l", root / "log", "-o", options, "-w", "start", log=log)
-        yield f"postgresql+asyncpg://postgres@/postgres?host={root}&port={port}"
-    finally:
-        with contextlib.suppress(RuntimeError):  # it never started
-            await check(*ctl, "-m", "fast", "-w", "stop", log=log)
-        shutil.rmtree(root, ignore_errors=True)
-
-
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     texts: dict[str, list[str]] = {"de": [], "en": []}
     for case in read_cases(ROOT / "tests" / "knowledge" / "eval_set.yaml"):
@@ -305,10 +274,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         report["echo"] = await measure("echo", None, args, temp, texts)
         sqlite = f"sqlite+aiosqlite:///{folder}/optobot.sqlite3"
         report["sqlite"] = await measure("sqlite", sqlite, args, temp, texts)
-        async with postgresql(args.postgres) as url:
-            report["postgresql"] = {"skipped": "no --postgres URL, no PostgreSQL installed"}
-            if url:
-                report["postgresql"] = await measure("postgresql", url, args, temp, texts)
+        report["postgresql"] = {"skipped": "no --postgres URL"}
+        if args.postgres:
+            report["postgresql"] = await measure("postgresql", args.postgres, args, temp, texts)
     for name in ("sqlite", "postgresql"):
         if "updates_per_s" in report[name] and report["echo"]["updates_per_s"]:
             ratio = report[name]["updates_per_s"] / report["echo"]["updates_per_s"]
