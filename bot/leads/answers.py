@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import enqueue, enqueue_replies, replies_to_json
 from bot.delivery.staff import is_chat, staff_chat
+from bot.language import detect
 from bot.leads.cards import card_key, lead_key, update_staff_cards
 from bot.leads.records import STATUSES, find_lead, member_chat, set_status
 from bot.messages import Choice, Reply
@@ -103,11 +104,12 @@ async def answer(
         lead.updated_at = now
         await update_staff_cards(session, services, lead)
     await _to_member(session, services, lead, row)
+    question = str(lead.fields.get("question") or "")
     session.add(
         KbDraft(
-            question=impersonal(str(lead.fields.get("question") or "")),
+            question=impersonal(question),
             answer=impersonal(text),
-            language=lead.language,
+            language=detect(question) or lead.language,  # a German member may ask in English
             entry_id=lead.fields.get("entry"),
             status="open",
             created_at=now,

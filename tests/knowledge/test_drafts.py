@@ -43,7 +43,9 @@ def knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy
 
 
-def answered(question: str, text: str, *, user: str = "anna", locale: str = "en") -> None:
+def answered(
+    question: str, text: str, *, user: str = "anna", locale: str = "en", forward: str = "Forward"
+) -> None:
     """A member forwards ``question`` and a staff member answers it with ``text``."""
 
     async def go() -> None:
@@ -51,7 +53,7 @@ def answered(question: str, text: str, *, user: str = "anna", locale: str = "en"
         try:
             chat = Conversation(app.assistant, user=user, locale=locale)
             await chat.say(question)
-            await chat.press("Forward")
+            await chat.press(forward)
             ref = next(w.strip("*.()") for w in chat.text.split() if "Q-" in w)
             async with app.database.transaction() as session:
                 lead = await find_lead(session, ref, lock=True)
@@ -142,6 +144,17 @@ def test_accepting_into_an_entry_adds_the_example_question(
         capsys, "kb", "drafts", "accept", str(draft["id"]), "--entry", "funding-zim"
     )
     assert code == 2 and "accepted already" in err
+
+
+def test_a_draft_takes_the_language_of_its_question_not_of_the_member(
+    knowledge: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member whose chat is German asks in English: the example question is English."""
+    answered(
+        QUESTION, "Each province sets its own.", user="berta", locale="de", forward="weiterleiten"
+    )
+    [draft] = drafts(capsys)
+    assert draft["language"] == "en"
 
 
 def test_a_new_entry_waits_for_its_other_language_and_a_draft_can_be_rejected(
