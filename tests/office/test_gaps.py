@@ -26,7 +26,8 @@ async def test_a_gap_added_as_an_example_question_is_then_answered(make_app: Any
     first = await ask(app, "anna", WAGE)
     assert "Forward" in str([c.label for c in first.choices])  # the fallback
     await ask(app, "bob", WAGE)
-    await ask(app, "carl", "Wie hoch ist der Mindestlohn in Mexiko?")  # in German, member en
+    # in German, the member's chat English
+    await ask(app, "carl", "Wie hoch ist eigentlich der Mindestlohn in Mexiko?")
     async with office_client(app) as client:
         await sign_in(client, app)
         page = await (await client.get("/office/gaps")).text()
@@ -36,7 +37,7 @@ async def test_a_gap_added_as_an_example_question_is_then_answered(make_app: Any
         assert re.search(r'class="count">3<', section.group(1)), section.group(1)  # de + en
         fields = form_fields(section.group(1), "add-example-1")
         wording, lang = fields["question"], fields["lang"]
-        assert (wording, lang) == ("Wie hoch ist der Mindestlohn in Mexiko?", "de")
+        assert (wording, lang) == ("Wie hoch ist eigentlich der Mindestlohn in Mexiko?", "de")
         fields["entry"] = "contact-office"
         response = await client.post("/office/gaps/example", data=fields)
         assert response.url.path == "/office/gaps", await response.text()
