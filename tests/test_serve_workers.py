@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -52,6 +53,38 @@ def children(pid: int) -> list[int]:
     return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
+@asynccontextmanager
+async def two_workers(
+    env: dict[str, str], url: str, log: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``optobot serve --workers 2`` (its output in ``log``) from the moment both workers
+    run to SIGTERM; the parent's exit code is its ``returncode`` after the block."""
+    with log.open("w") as output:
+        parent = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--workers",
+            "2",
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        await until_healthy(url, parent, log)
+        for _ in range(100):  # the second worker may still be starting
+            if (await asyncio.to_thread(log.read_text)).count("channel telegram running") == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert len(children(parent.pid)) == 2, await asyncio.to_thread(log.read_text)
+        yield parent
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(parent.wait(), 60)
+
+
 async def scraped_updates(url: str, scrapes: int = 30) -> set[int]:
     """The update count of many scrapes; fresh connections reach either worker."""
     pattern = re.compile(r'^optobot_updates_total\{channel="telegram"\} (\S+)$', re.M)
@@ -80,27 +113,8 @@ async def test_two_workers_share_one_port_and_answer_each_update_once(
 ) -> None:
     port, metrics_port = free_port(), free_port()
     log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        parent = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--workers",
-            "2",
-            env=worker_env(fake, tmp_path, port, metrics_port),
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        await until_healthy(url, parent, log)
-        for _ in range(100):  # the second worker may still be starting
-            if log.read_text().count("channel telegram running") == 2:
-                break
-            await asyncio.sleep(0.1)
-        assert len(children(parent.pid)) == 2
+    async with two_workers(worker_env(fake, tmp_path, port, metrics_port), url, log) as parent:
         users = [dict(ALICE, id=30_000 + n, first_name=f"M{n}") for n in range(MEMBERS)]
         updates = [message("hello", user) for user in users]
         await asyncio.gather(*(post(url, update) for update in updates))
@@ -114,11 +128,8 @@ async def test_two_workers_share_one_port_and_answer_each_update_once(
         scraped = await scraped_updates(f"http://127.0.0.1:{metrics_port}")
         assert scraped == {MEMBERS + 1}  # the same total from either
         assert webhook_pids(log.read_text()) == set(children(parent.pid))  # both took a share
-    finally:
-        parent.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(parent.wait(), 60)
     text = log.read_text()
-    assert code == 0, text
+    assert parent.returncode == 0, text
     assert text.count("channel telegram running") == 2, text
     assert text.count("stopped") >= 2, text
 

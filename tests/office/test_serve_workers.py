@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import signal
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,8 +19,7 @@ import pytest
 from tests.channels.telegram_support import RecordingTelegram
 from tests.channels.test_telegram_webhook import free_port
 from tests.cli import run
-from tests.test_serve_workers import ROOT, children, worker_env
-from tests.test_workers import until_healthy
+from tests.test_serve_workers import children, two_workers, worker_env
 
 PAGES = 24
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -63,27 +60,8 @@ async def test_a_session_opened_in_one_worker_is_valid_in_the_other(
         OPTOBOT_DATABASE_URL=database_url,
     )
     log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        parent = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--workers",
-            "2",
-            env=env,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        await until_healthy(url, parent, log)
-        for _ in range(100):  # the second worker may still be starting
-            if log.read_text().count("channel telegram running") == 2:
-                break
-            await asyncio.sleep(0.1)
-        assert len(children(parent.pid)) == 2, log.read_text()
+    async with two_workers(env, url, log) as parent:
         made = await asyncio.to_thread(
             run,
             "office",
@@ -121,9 +99,6 @@ async def test_a_session_opened_in_one_worker_is_valid_in_the_other(
         assert "Trainings" in (await fresh(jar, "GET", f"{url}/office/trainings"))[1]
         await asyncio.sleep(0.5)  # the access log's last lines
         assert office_pids(log.read_text()) == set(children(parent.pid))  # both served
-    finally:
-        parent.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(parent.wait(), 60)
     text = log.read_text()
-    assert code == 0, text
+    assert parent.returncode == 0, text
     assert "Traceback" not in text, text
