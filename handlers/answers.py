@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.leads.answers import ACTION, answer, follow_up, own_answer, question_for
 from bot.leads.records import find_lead, member_chat
 from bot.messages import Reply, plain_number
+from bot.routing import owns
 from bot.storage import Lead
 from bot.turn import Turn
 
@@ -54,7 +55,7 @@ class MemberAnswers:
     prefixes = frozenset({ACTION})
 
     def check(self, turn: Turn) -> bool:
-        if (turn.incoming.action or "").startswith(ACTION):
+        if owns(self, turn.incoming.action):
             return True
         state = turn.state
         return state.mode == FOLLOW_UP_MODE and state.form is None and turn.incoming.action is None
