@@ -256,7 +256,9 @@ class Outcomes:
         in_topic = limits.topic_model.probabilities(self.topic_features)
         in_topic = in_topic >= limits.topic_probability
         right = limits.right_model.probabilities(self.right_features)
-        sure_semantic = in_topic & (sure_semantic | (right >= limits.answer_probability))
+        sure_semantic = (
+            in_topic & self.enough & (sure_semantic | (right >= limits.answer_probability))
+        )
         sure = np.where(self.semantic, sure_semantic, margin & covered)
         answer = self.exact | (considered & sure)
         clarify = considered & ~sure

@@ -21,7 +21,7 @@ class Thresholds:
 
     answer_coverage: float = 0.2
     answer_margin: float = 0.08
-    clarify_coverage: float = 0.0
+    clarify_coverage: float = 0.5
     clarify_ratio: float = 0.0
     minimum_bm25: float = 4.0
     sure_coverage: float = 1.0
@@ -29,13 +29,13 @@ class Thresholds:
     little BM25 mass (a short question against a long entry: "prioritätsjahr wie lange")."""
     answer_similarity: float = 0.0
     """The best entry's closest text must be at least this similar to answer."""
-    clarify_similarity: float = 0.88
+    clarify_similarity: float = 0.87
     """Below this similarity, weak lexical evidence is no reason to offer choices."""
     answer_gap: float = -1.0
     """How much more similar than any other entry the best must be to answer."""
-    sure_similarity: float = 0.92
+    sure_similarity: float = 0.9
     """A similarity that answers even when the question's words are not the entry's."""
-    topic_margin: float = -0.02
+    topic_margin: float = 0.01
     """A question this much more similar to an off-topic example than to every entry is
     outside the cluster's topics."""
     topic_similarity: float = 0.0
