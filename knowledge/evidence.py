@@ -21,7 +21,7 @@ class Thresholds:
 
     answer_coverage: float = 0.2
     answer_margin: float = 0.08
-    clarify_coverage: float = 0.5
+    clarify_coverage: float = 0.4
     clarify_ratio: float = 0.0
     minimum_bm25: float = 4.0
     sure_coverage: float = 1.0
@@ -29,7 +29,7 @@ class Thresholds:
     little BM25 mass (a short question against a long entry: "prioritätsjahr wie lange")."""
     answer_similarity: float = 0.0
     """The best entry's closest text must be at least this similar to answer."""
-    clarify_similarity: float = 0.87
+    clarify_similarity: float = 0.88
     """Below this similarity, weak lexical evidence is no reason to offer choices."""
     answer_gap: float = -1.0
     """How much more similar than any other entry the best must be to answer."""
