@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from knowledge.base import KnowledgeBase
-from knowledge.semantic import E5Encoder, VectorCache
+from knowledge.semantic import E5Encoder, SemanticIndex, VectorCache
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRIES = ROOT / "knowledge" / "entries"
@@ -83,3 +83,32 @@ def test_check_refuses_evaluation_questions_copied_into_entries(
     assert f"{sets}:5: evaluation question 'Write me a poem!'" in out
     assert "neue frage" not in out
     assert main(["kb", "check", "--sets"]) == 0
+
+
+def test_an_entry_is_judged_by_its_three_closest_texts(tmp_path: Path) -> None:
+    """One text worded like the question is not enough to beat an entry whose texts are
+    about it: the similarity is the mean of an entry's three closest texts."""
+    cache = VectorCache(E5Encoder(), writable=tmp_path / "vectors.npz")
+    about_nda = ["nda vorlage", "geheimhaltungsvereinbarung muster", "brauchen wir ein nda"]
+    one_look_alike = ["vorlage für die reisekostenabrechnung", "zuschuss messe", "flug nach tokio"]
+    groups = [about_nda, one_look_alike]
+    question = "vorlage für eine vertraulichkeitsvereinbarung"
+    vector = cache.question(question)
+    texts = cache.vectors([t for group in groups for t in group]) @ vector
+    by_three = SemanticIndex(groups, cache, closest=3).similarities(question)
+    assert by_three == pytest.approx([texts[:3].mean(), texts[3:].mean()], abs=1e-6)
+    assert by_three[0] > by_three[1]
+    by_one = SemanticIndex(groups, cache, closest=1).similarities(question)
+    assert by_one == pytest.approx([texts[:3].max(), texts[3:].max()], abs=1e-6)
+    assert by_one[1] > by_one[0]  # by its closest text alone, the look-alike would win
+
+
+def test_a_group_smaller_than_three_is_judged_by_as_many_texts_as_every_group(
+    tmp_path: Path,
+) -> None:
+    cache = VectorCache(E5Encoder(), writable=tmp_path / "vectors.npz")
+    groups = [["was ist zim"], ["eurostars frist", "eurostars antrag", "eurostars kanada"]]
+    index = SemanticIndex(groups, cache, closest=3)
+    assert index.closest == 1
+    texts = cache.vectors([t for group in groups for t in group]) @ cache.question("zim")
+    assert index.similarities("zim") == pytest.approx([texts[0], texts[1:].max()], abs=1e-6)
