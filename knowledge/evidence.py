@@ -19,8 +19,8 @@ class Thresholds:
     development set (tests/knowledge/dev_set.yaml), never on the test set; figures in
     knowledge/README.md."""
 
-    answer_coverage: float = 0.2
-    answer_margin: float = 0.08
+    answer_coverage: float = 0.4
+    answer_margin: float = 0.04
     clarify_coverage: float = 0.4
     clarify_ratio: float = 0.0
     minimum_bm25: float = 4.0
@@ -31,7 +31,7 @@ class Thresholds:
     """The best entry's closest text must be at least this similar to answer."""
     clarify_similarity: float = 0.88
     """Below this similarity, weak lexical evidence is no reason to offer choices."""
-    answer_gap: float = -1.0
+    answer_gap: float = -0.01
     """How much more similar than any other entry the best must be to answer."""
     sure_similarity: float = 0.9
     """A similarity that answers even when the question's words are not the entry's."""
