@@ -29,7 +29,7 @@ async def app(make_app: Any, database_url: str) -> App:
 
 async def forward(app: App) -> Conversation:
     chat = Conversation(app.assistant, channel="console", user="carla", locale="en")
-    await chat.say("Which torque does a KF40 flange need in a vacuum chamber?")
+    await chat.say("Can the office tell us the customs duty on lenses shipped to Mexico?")
     await chat.press("Forward")
     return chat
 
@@ -74,7 +74,7 @@ async def test_an_answer_from_the_office_reaches_the_member_once(app: App) -> No
         "25 Nm, <b>crosswise</b> & <!channel>",
     )
     [draft] = drafts
-    assert draft.answer == stored.text and "KF40" in draft.question
+    assert draft.answer == stored.text and "customs duty" in draft.question
     assert [(a.action, a.details) for a in audit] == [("lead_answered", {"via": "office"})]
     rows = await outbox(app)
     to_member = [row for row in rows if row.key.endswith(":member") and ":answer:" in row.key]

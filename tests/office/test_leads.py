@@ -306,11 +306,11 @@ async def test_a_forwarded_question_shows_its_text_not_the_assistants_internals(
     app: App,
 ) -> None:
     chat = Conversation(app.assistant, channel="console", user="carla", locale="en")
-    await chat.say("Which torque does a KF40 flange need in a vacuum chamber?")
+    await chat.say("Can the office tell us the customs duty on lenses shipped to Mexico?")
     await chat.press("Forward")
     async with office_client(app) as client:
         await sign_in(client, app)
         listing = await (await client.get("/office/leads", params={"kind": "question"})).text()
         page = await (await client.get("/office/leads/Q-2026-0001")).text()
-    assert "Q-2026-0001" in listing and "KF40 flange" in listing and "Question" in listing
-    assert "KF40 flange" in page and "fallback" not in page
+    assert "Q-2026-0001" in listing and "customs duty" in listing and "Question" in listing
+    assert "customs duty on lenses" in page and "fallback" not in page
