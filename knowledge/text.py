@@ -45,10 +45,11 @@ MIN_HEAD = 6
 LINKS = ("s", "n", "en", "es")
 """Linking elements between a compound's parts: "arbeits|zeit", "kunden|termin"."""
 MIN_FUZZY = 5
-RARE_SPELLING = 10
+RARE_SPELLING = 25
 USUAL = 5
 """A spelling seen at most ``RARE_SPELLING`` times beside one seen ``USUAL`` times as often
-is read as both."""
+is read as both (the examples keep typos on purpose: with ~2,000 of them, "trainig" is
+written a dozen times, "training" hundreds)."""
 FUZZY_CUTOFF = 84.0
 CACHED_WORDS = 16_384
 """Words each of the analyzer's caches remembers. Members' words repeat, so the fuzzy

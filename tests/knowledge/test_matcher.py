@@ -143,7 +143,7 @@ def test_the_entry_a_question_names_ranks_first(
 
 def test_an_unknown_compound_is_known_by_its_last_part(matcher: Matcher) -> None:
     """German compounds name what they are last: "Lieferzeiten" are times."""
-    assert matcher.analyzer.split("lieferzeiten") == ("zeiten",)
+    assert matcher.analyzer.split("lieferzeiten")[-1] == "zeiten"
     assert matcher.analyzer.split("buergeramt") == ()  # "amt" is too short to stand alone
 
 
