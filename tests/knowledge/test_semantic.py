@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli import main
 from knowledge.base import KnowledgeBase
+from knowledge.entries import Entry
 from knowledge.semantic import E5Encoder, SemanticIndex, VectorCache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,3 +123,28 @@ def test_a_question_is_computed_on_one_core() -> None:
     KnowledgeBase(ENTRIES).match("gibt es eurostars noch")
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
+def test_a_large_base_compares_text_by_text_only_its_closest_entries() -> None:
+    """Above ``SHORTLIST`` entries the closest-texts mean is computed for the entries whose
+    texts are closest on average; it is exact there, and the rest keep a lower bound."""
+    from knowledge.semantic import SHIPPED, SHORTLIST
+
+    cache = VectorCache(E5Encoder(), shipped=ENTRIES.parent / SHIPPED)
+    texts = [q for e in KnowledgeBase(ENTRIES).current.entries.values() for q in _texts(e)]
+    groups = [texts[i % len(texts) : i % len(texts) + 4] for i in range(0, 4 * SHORTLIST, 3)]
+    groups = [group for group in groups if len(group) == 4]
+    assert len(groups) > SHORTLIST
+    index = SemanticIndex(groups, cache, closest=3)
+    question = "brauchen wir eine nda vor dem treffen"
+    got = index.similarities(question)
+    vector = cache.question(question)
+    exact = np.array([np.sort(cache.vectors(g) @ vector)[-3:].mean() for g in groups])
+    assert int(np.argmax(got)) == int(np.argmax(exact))
+    top = np.argsort(-exact)[:10]
+    assert got[top] == pytest.approx(exact[top], abs=1e-5)
+    assert np.all(got <= exact + 1e-5)
+
+
+def _texts(entry: Entry) -> list[str]:
+    return [q for t in entry.texts.values() for q in (t.title, *t.questions)]
