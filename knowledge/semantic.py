@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -223,7 +223,7 @@ def _write(path: Path, known: dict[str, np.ndarray]) -> None:
 
 
 SHORTLIST = 200
-"""Entries compared text by text on a large base (``SemanticIndex._shortlisted``): far more
+"""Entries compared text by text on a large base (``SemanticIndex.similarities``): far more
 than the base of the office will hold, so there every entry is."""
 
 
@@ -240,44 +240,35 @@ class SemanticIndex:
         flat = [text for group in texts for text in group]
         self.cache = cache
         self.matrix = cache.vectors(flat) if flat else np.zeros((0, DIMENSION), np.float32)
-        sizes = np.array([len(group) for group in texts], dtype=np.int64)
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes
-        self._starts = starts
+        self._sizes = np.array([len(group) for group in texts], dtype=np.int64)
+        sizes = self._sizes
+        self._starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes
         self.closest = max(1, min(closest, int(sizes.min()) if len(sizes) else 1))
         """At most the smallest group's size: every entry is judged by as many texts."""
-        width = int(sizes.max()) if len(sizes) else 0
-        columns = np.arange(width)
-        # row i: the positions of group i's texts, padded with len(flat) (a -1 similarity)
-        self._grid = np.where(columns < sizes[:, None], starts[:, None] + columns, len(flat))
-        self._sizes = sizes
         self._means = None
         if len(sizes) > SHORTLIST and self.closest > 1:
-            self._means = np.add.reduceat(self.matrix, starts) / sizes[:, None]
+            self._means = np.add.reduceat(self.matrix, self._starts) / sizes[:, None]
 
     def similarities(self, question: str) -> np.ndarray:
-        """Per entry: the mean cosine similarity of its ``closest`` closest texts."""
+        """Per entry: the mean cosine similarity of its ``closest`` closest texts.
+
+        On a base of more than ``SHORTLIST`` entries, comparing every text would read 1 GB
+        of vectors per question at 10,000 entries: there every entry gets its mean
+        similarity (one product with the entries' mean vectors, never above the mean of its
+        closest texts) and only the ``SHORTLIST`` closest on average are compared text by
+        text."""
         if not len(self.matrix):
             return np.zeros(len(self._starts))
         vector = self.cache.question(question)
-        if self._means is not None:
-            return self._shortlisted(vector, self._means)
-        flat = self.matrix @ vector
         if self.closest == 1:
-            return np.maximum.reduceat(flat, self._starts)
-        padded = np.append(flat, np.float32(-1.0))[self._grid]
-        nearest = np.partition(padded, -self.closest, axis=1)[:, -self.closest :]
-        result: np.ndarray = nearest.mean(axis=1)
-        return result
-
-    def _shortlisted(self, vector: np.ndarray, means: np.ndarray) -> np.ndarray:
-        """On a base of more than ``SHORTLIST`` entries: every entry's mean similarity (one
-        product with the entries' mean vectors), and the closest-texts mean only for the
-        ``SHORTLIST`` entries whose texts are closest on average. Comparing every text of
-        10,000 entries reads 1 GB of vectors per question; the others keep their mean,
-        which is never above their closest texts' mean."""
-        result: np.ndarray = means @ vector
-        shortlist = np.argpartition(-result, SHORTLIST)[:SHORTLIST]
-        for index in shortlist:
+            return np.maximum.reduceat(self.matrix @ vector, self._starts)
+        if self._means is None:
+            result = np.empty(len(self._starts), dtype=np.float32)
+            compared: Iterable[int] = range(len(self._starts))
+        else:
+            result = self._means @ vector
+            compared = np.argpartition(-result, SHORTLIST)[:SHORTLIST]
+        for index in compared:
             start = self._starts[index]
             texts = self.matrix[start : start + self._sizes[index]] @ vector
             result[index] = np.partition(texts, -self.closest)[-self.closest :].mean()

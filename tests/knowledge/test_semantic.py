@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from knowledge.base import KnowledgeBase
-from knowledge.entries import Entry
+from knowledge.matcher import _sentences
 from knowledge.semantic import E5Encoder, SemanticIndex, VectorCache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,8 @@ def test_a_large_base_compares_text_by_text_only_its_closest_entries() -> None:
     from knowledge.semantic import SHIPPED, SHORTLIST
 
     cache = VectorCache(E5Encoder(), shipped=ENTRIES.parent / SHIPPED)
-    texts = [q for e in KnowledgeBase(ENTRIES).current.entries.values() for q in _texts(e)]
+    entries = KnowledgeBase(ENTRIES).current.entries.values()
+    texts = [text for entry in entries for text in _sentences(entry)]
     groups = [texts[i % len(texts) : i % len(texts) + 4] for i in range(0, 4 * SHORTLIST, 3)]
     groups = [group for group in groups if len(group) == 4]
     assert len(groups) > SHORTLIST
@@ -144,7 +145,3 @@ def test_a_large_base_compares_text_by_text_only_its_closest_entries() -> None:
     top = np.argsort(-exact)[:10]
     assert got[top] == pytest.approx(exact[top], abs=1e-5)
     assert np.all(got <= exact + 1e-5)
-
-
-def _texts(entry: Entry) -> list[str]:
-    return [q for t in entry.texts.values() for q in (t.title, *t.questions)]
