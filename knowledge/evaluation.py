@@ -114,6 +114,7 @@ GRID = {
     "clarify_ratio": (0.0, 0.5, 0.7, 0.8, 0.9),
     "minimum_bm25": (0.0, 1.5, 2.0, 3.0, 4.0),
     "sure_coverage": (0.5, 0.6, 0.8, 1.0),
+    "one_word_probability": (2.0, 0.99, 0.98, 0.97, 0.95),
 }
 """Where each limit may lie. The five that decide whether to answer are searched together,
 then every limit in turn, and again until nothing improves (a full product would be 10^9
@@ -248,7 +249,6 @@ class Outcomes:
         covered = self.coverage >= limits.answer_coverage
         sure_semantic = (
             margin
-            & self.enough
             & (self.similarity >= limits.answer_similarity)
             & (self.gap >= limits.answer_gap)
             & (covered | (self.similarity >= limits.sure_similarity))
@@ -257,7 +257,9 @@ class Outcomes:
         in_topic = in_topic >= limits.topic_probability
         right = limits.right_model.probabilities(self.right_features)
         sure_semantic = (
-            in_topic & self.enough & (sure_semantic | (right >= limits.answer_probability))
+            in_topic
+            & (self.enough | (right >= limits.one_word_probability))
+            & (sure_semantic | (right >= limits.answer_probability))
         )
         sure = np.where(self.semantic, sure_semantic, margin & covered)
         answer = self.exact | (considered & sure)

@@ -257,11 +257,12 @@ class Matcher:
                 )
             )
             # the rules' verdict, weighed against all the evidence at once; one common
-            # word ("japan") names no entry, however similar or sure the model is
+            # word ("japan") names no entry unless the model is all but certain ("trainings")
+            right = ranking.right(limits.right_model)
             sure = (
-                enough
+                (enough or right >= limits.one_word_probability)
                 and ranking.in_topic(limits.topic_model) >= limits.topic_probability
-                and (sure or ranking.right(limits.right_model) >= limits.answer_probability)
+                and (sure or right >= limits.answer_probability)
             )
         if sure:
             return Match("answer", best.id, coverage, shown, coverage)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.storage import Database, QuestionLog
+from knowledge.confidence import RIGHT_FEATURES, TOPIC_FEATURES
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_calibrate_labelled_prints_the_fitted_models(
     )
     assert main(["kb", "calibrate", "--labelled", str(labelled)]) == 0
     report = json.loads(capsys.readouterr().out)
-    for name, size in (("in_topic", 8), ("right", 7)):
+    for name, size in (("in_topic", len(TOPIC_FEATURES)), ("right", len(RIGHT_FEATURES))):
         assert len(report["confidence"][name]["weights"]) == size
     assert report["thresholds"]["topic_probability"] == 0.5
     assert 0 <= report["confidence_cross_validated"]["answered_correct"] <= 1

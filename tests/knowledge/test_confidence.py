@@ -16,6 +16,7 @@ from knowledge.matcher import Matcher
 
 HERE = Path(__file__).resolve().parent
 ENTRIES = HERE.parents[1] / "knowledge" / "entries"
+DEVELOPMENT_SETS = (HERE / "dev_set.yaml", HERE / "dev2_set.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,8 @@ def matcher() -> Matcher:
 
 @pytest.fixture(scope="module")
 def development(matcher: Matcher) -> list[tuple[Case, Ranking]]:
-    return [(case, matcher.rank(case.question)) for case in read_cases(HERE / "dev_set.yaml")]
+    cases = [case for path in DEVELOPMENT_SETS for case in read_cases(path)]
+    return [(case, matcher.rank(case.question)) for case in cases]
 
 
 def test_fit_learns_which_side_of_a_line_is_which() -> None:
@@ -43,7 +45,7 @@ def test_the_shipped_models_are_the_development_sets_fit(
     development: list[tuple[Case, Ranking]],
 ) -> None:
     """``IN_TOPIC`` and ``RIGHT`` are what ``kb calibrate --labelled`` prints: refitting on
-    the development set gives them back, so nobody tuned them by hand (or on the test set)."""
+    the development sets gives them back, so nobody tuned them by hand (or on the test set)."""
     fitted = fit_confidence(development)
     for name, shipped in (("in_topic", confidence.IN_TOPIC), ("right", confidence.RIGHT)):
         assert fitted[name].weights == pytest.approx(shipped.weights, abs=1e-3), name
@@ -53,10 +55,10 @@ def test_the_shipped_models_are_the_development_sets_fit(
 def test_models_fitted_without_a_question_still_decide_it_well(
     matcher: Matcher, development: list[tuple[Case, Ranking]]
 ) -> None:
-    """5-fold cross-validated figures on the development set (knowledge/README.md), less a
+    """5-fold cross-validated figures on the development sets (knowledge/README.md), less a
     little: what to expect of questions nobody fitted on."""
     result = cross_validate_confidence(development, matcher.thresholds)
-    assert result["answered_correct"] >= 0.88 and result["correct_in_candidates"] >= 0.93
+    assert result["answered_correct"] >= 0.87 and result["correct_in_candidates"] >= 0.94
     assert result["wrong_answer"] <= 0.03 and result["out_of_scope_answered"] <= 0.045
 
 
@@ -95,7 +97,9 @@ def test_a_choice_the_evidence_is_sure_of_is_answered() -> None:
     sure = _ranking()
     assert sure.right() >= confidence.RIGHT_PROBABILITY and sure.in_topic() >= 0.5
     assert (judge.decide(sure).decision, judge.decide(sure).id) == ("answer", "ip-nda")
-    doubtful = _ranking(similarity=0.88, best_similarity=0.9, similarity_gap=-0.02, agreement=False)
+    doubtful = _ranking(
+        similarity=0.87, best_similarity=0.88, similarity_gap=-0.01, elsewhere=0.84, agreement=False
+    )
     assert doubtful.right() < confidence.RIGHT_PROBABILITY
     assert judge.decide(doubtful).decision == "clarify"
 
