@@ -64,6 +64,14 @@ def figures(results: Sequence[tuple[Case, Match]]) -> dict[str, float | int]:
     }
 
 
+def by_language(results: Sequence[tuple[Case, Match]]) -> dict[str, dict[str, float | int]]:
+    """``figures`` overall and for each language (the targets hold per language)."""
+    report = {"overall": figures(results)}
+    for language in sorted({case.language for case, _ in results}):
+        report[language] = figures([(c, m) for c, m in results if c.language == language])
+    return report
+
+
 def _offers(match: Match, expected: str | None) -> bool:
     if match.decision == "answer":
         return match.id == expected
@@ -80,9 +88,7 @@ def evaluate(matcher: Matcher, cases: Sequence[Case]) -> dict[str, Any]:
         match = matcher.match(case.question)
         latencies.append((time.perf_counter() - start) * 1000)
         results.append((case, match))
-    report: dict[str, Any] = {"overall": figures(results)}
-    for language in sorted({case.language for case in cases}):
-        report[language] = figures([(c, m) for c, m in results if c.language == language])
+    report: dict[str, Any] = by_language(results)
     report["latency_ms"] = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
     report["misses"] = [
         {"q": c.question, "lang": c.language, "expected": c.expected, **m.as_dict()}
@@ -300,17 +306,23 @@ def fit_confidence(ranked: Sequence[tuple[Case, Ranking]]) -> dict[str, confiden
 
 
 def cross_validate_confidence(
-    ranked: Sequence[tuple[Case, Ranking]], limits: Thresholds, folds: int = 5
-) -> dict[str, float | int]:
+    ranked: Sequence[tuple[Case, Ranking]],
+    limits: Thresholds,
+    folds: int = 5,
+    also: Sequence[tuple[Case, Ranking]] = (),
+) -> dict[str, dict[str, float | int]]:
     """Figures of the models fitted without the very questions they decide: every
-    ``folds``-th question held out in turn, pooled (the rules' limits as given)."""
+    ``folds``-th question held out in turn, pooled (the rules' limits as given), overall and
+    per language. ``also`` is fitted on in every fold and never decided: with the other
+    development set there, the figures are those of a set as good as new."""
     results = []
     for part in range(folds):
-        fitted = fit_confidence([item for i, item in enumerate(ranked) if i % folds != part])
+        kept = [item for i, item in enumerate(ranked) if i % folds != part]
+        fitted = fit_confidence([*also, *kept])
         models = replace(limits, topic_model=fitted["in_topic"], right_model=fitted["right"])
         judge = Matcher([], thresholds=models)
         results += [(case, judge.decide(ranking)) for case, ranking in ranked[part::folds]]
-    return figures(results)
+    return by_language(results)
 
 
 def calibration_rankings(

@@ -74,6 +74,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="calibrate on all the files' questions and print 5-fold cross-validated figures "
         "(default: held-out example questions plus the files' out_of_scope ones)",
     )
+    cal.add_argument(
+        "--held-out",
+        type=Path,
+        metavar="FILE",
+        help="with --labelled: also figures for FILE's questions (one of the files), each "
+        "decided by models fitted on the other files and four fifths of FILE",
+    )
     actions.add_parser("vectors", help=f"write the entries' vectors beside them ({SHIPPED})")
     export = actions.add_parser("export", help="all entries with their texts")
     export.add_argument("--json", action="store_true", help="JSON (the only format)")
@@ -123,7 +130,16 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{count} vectors written to {settings.knowledge_dir / SHIPPED}")
         return 0
     if args.action == "calibrate":
-        cases = [case for f in args.files or DEV_SETS for case in read_cases(f)]
+        files = args.files or DEV_SETS
+        if args.held_out is not None and (not args.labelled or args.held_out not in files):
+            print(
+                f"--held-out {args.held_out}: needs --labelled and one of the files",
+                file=sys.stderr,
+            )
+            return 2
+        per_file = [(f, read_cases(f)) for f in files]
+        cases = [case for _, file_cases in per_file for case in file_cases]
+        origin = [f for f, file_cases in per_file for _ in file_cases]
         report: dict[str, Any] = {}
         if args.labelled:
             matcher = Matcher(
@@ -136,6 +152,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             # the shipped limits (before cross_validate and calibrate try others on matcher)
             shipped = matcher.thresholds
             report["confidence_cross_validated"] = cross_validate_confidence(labelled, shipped)
+            if args.held_out is not None:
+                held = [f == args.held_out for f in origin]
+                report["held_out"] = cross_validate_confidence(
+                    [item for item, out in zip(labelled, held, strict=True) if out],
+                    shipped,
+                    also=[item for item, out in zip(labelled, held, strict=True) if not out],
+                )
             report["cross_validated"] = cross_validate(ranked)
         else:
             out = [c for c in cases if c.expected is None]

@@ -127,9 +127,20 @@ def test_calibrate_labelled_prints_the_fitted_models(
         ),
         encoding="utf-8",
     )
-    assert main(["kb", "calibrate", "--labelled", str(labelled)]) == 0
+    assert main(["kb", "calibrate", "--labelled", str(labelled), "--held-out", str(labelled)]) == 0
     report = json.loads(capsys.readouterr().out)
     for name, size in (("in_topic", len(TOPIC_FEATURES)), ("right", len(RIGHT_FEATURES))):
         assert len(report["confidence"][name]["weights"]) == size
     assert report["thresholds"]["topic_probability"] == 0.5
-    assert 0 <= report["confidence_cross_validated"]["answered_correct"] <= 1
+    assert 0 <= report["confidence_cross_validated"]["overall"]["answered_correct"] <= 1
+    assert report["held_out"]["de"]["in_scope"] == 6
+    assert report["held_out"]["de"]["out_of_scope"] == 3
+
+
+def test_calibrate_refuses_a_held_out_file_it_does_not_fit_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text("in_scope: []\n", encoding="utf-8")
+    assert main(["kb", "calibrate", "--labelled", str(other), "--held-out", "x.yaml"]) == 2
+    assert "needs --labelled and one of the files" in capsys.readouterr().err
