@@ -399,3 +399,23 @@ def copied_questions(
             Problem.of(str(path), line, "evaluation_question", question=case.question, owner=owner)
         )
     return problems
+
+
+def shared_questions(development: Sequence[Path], held_back: Sequence[Path]) -> list[Problem]:
+    """Questions of a test set that are (after folding) a development set's too: the models
+    and limits are fitted on them, so the test set would measure memory there."""
+    fitted = {fold(case.question): path.name for path in development for case in read_cases(path)}
+    problems = []
+    for path in held_back:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for case in read_cases(path):
+            owner = fitted.get(fold(case.question))
+            if owner is None:
+                continue
+            line = next((n for n, text in enumerate(lines, 1) if case.question in text), None)
+            problems.append(
+                Problem.of(
+                    str(path), line, "test_question_fitted", question=case.question, owner=owner
+                )
+            )
+    return problems

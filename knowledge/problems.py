@@ -63,6 +63,10 @@ MESSAGES: dict[str, str] = {
         "evaluation question {question!r} is an example question of {owner}; "
         "keep evaluation questions out of the entries (or out of the set)"
     ),
+    "test_question_fitted": (
+        "test question {question!r} is in the development set {owner} too; "
+        "a test set holds only questions nobody fitted on"
+    ),
     "no_entry": "there is no entry {id!r}",
 }
 """Every problem code and its English message, a :meth:`str.format` pattern of its params."""

@@ -28,6 +28,7 @@ from knowledge.evaluation import (
     evaluate,
     fit_confidence,
     read_cases,
+    shared_questions,
 )
 from knowledge.explain import describe
 from knowledge.matcher import Matcher
@@ -199,6 +200,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _check(knowledge_dir: Path, sets: Sequence[Path]) -> int:
     problems = check_base(knowledge_dir, load_entries(knowledge_dir / "entries"), sets)
+    # dev*_set.yaml are fitted on, test*_set.yaml only measured: no question in both
+    development = [path for path in sets if path.name.startswith("dev")]
+    problems += shared_questions(development, [p for p in sets if p.name.startswith("test")])
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s)" if problems else "knowledge base is fine")

@@ -86,6 +86,38 @@ def test_check_refuses_evaluation_questions_copied_into_entries(
     assert main(["kb", "check", "--sets"]) == 0
 
 
+def test_check_refuses_a_test_question_the_development_set_holds_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The models are fitted on dev*_set.yaml: the same question in a test set measures memory."""
+    monkeypatch.setenv("OPTOBOT_DATA_DIR", str(tmp_path / "var"))
+    development, held_back = tmp_path / "dev_set.yaml", tmp_path / "test_set.yaml"
+    development.write_text(
+        "in_scope:\n  - {q: 'zim fuer kanada projekte', lang: de, id: funding-zim}\n",
+        encoding="utf-8",
+    )
+    held_back.write_text(
+        "in_scope:\n"
+        "  - {q: 'eurostars mit japan', lang: de, id: funding-eurostars}\n"
+        "  - {q: 'ZIM für Kanada-Projekte', lang: de, id: funding-zim}\n",
+        encoding="utf-8",
+    )
+    assert main(["kb", "check", "--sets", str(development), str(held_back)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"{held_back}:3: test question 'ZIM für Kanada-Projekte' is in the development set "
+        "dev_set.yaml too" in out
+    )
+    assert "eurostars" not in out and "1 problem(s)" in out
+    # the same two files under names that say neither is fitted on: nothing to refuse
+    assert (
+        main(
+            ["kb", "check", "--sets", str(development), str(held_back.rename(tmp_path / "a.yaml"))]
+        )
+        == 0
+    )
+
+
 def test_an_entry_is_judged_by_its_three_closest_texts(tmp_path: Path) -> None:
     """One text worded like the question is not enough to beat an entry whose texts are
     about it: the similarity is the mean of an entry's three closest texts."""
