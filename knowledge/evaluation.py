@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -388,34 +388,29 @@ def copied_questions(
         for text in entry.texts.values()
         for q in (text.title, *text.questions)
     )
-    lines = path.read_text(encoding="utf-8").splitlines()
-    problems = []
-    for case in read_cases(path):
-        owner = examples.get(fold(case.question))
-        if owner is None:
-            continue
-        line = next((n for n, text in enumerate(lines, 1) if case.question in text), None)
-        problems.append(
-            Problem.of(str(path), line, "evaluation_question", question=case.question, owner=owner)
-        )
-    return problems
+    return _owned_questions(path, examples, "evaluation_question")
 
 
 def shared_questions(development: Sequence[Path], held_back: Sequence[Path]) -> list[Problem]:
     """Questions of a test set that are (after folding) a development set's too: the models
     and limits are fitted on them, so the test set would measure memory there."""
     fitted = {fold(case.question): path.name for path in development for case in read_cases(path)}
+    return [
+        problem
+        for path in held_back
+        for problem in _owned_questions(path, fitted, "test_question_fitted")
+    ]
+
+
+def _owned_questions(path: Path, owners: Mapping[str, str], code: str) -> list[Problem]:
+    """A ``code`` problem, with its line, for each of the set's questions that (after
+    folding) has an owner."""
+    lines = path.read_text(encoding="utf-8").splitlines()
     problems = []
-    for path in held_back:
-        lines = path.read_text(encoding="utf-8").splitlines()
-        for case in read_cases(path):
-            owner = fitted.get(fold(case.question))
-            if owner is None:
-                continue
-            line = next((n for n, text in enumerate(lines, 1) if case.question in text), None)
-            problems.append(
-                Problem.of(
-                    str(path), line, "test_question_fitted", question=case.question, owner=owner
-                )
-            )
+    for case in read_cases(path):
+        owner = owners.get(fold(case.question))
+        if owner is None:
+            continue
+        line = next((n for n, text in enumerate(lines, 1) if case.question in text), None)
+        problems.append(Problem.of(str(path), line, code, question=case.question, owner=owner))
     return problems

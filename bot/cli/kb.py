@@ -154,11 +154,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             shipped = matcher.thresholds
             report["confidence_cross_validated"] = cross_validate_confidence(labelled, shipped)
             if args.held_out is not None:
-                held = [f == args.held_out for f in origin]
+                pairs = list(zip(labelled, origin, strict=True))
                 report["held_out"] = cross_validate_confidence(
-                    [item for item, out in zip(labelled, held, strict=True) if out],
+                    [item for item, f in pairs if f == args.held_out],
                     shipped,
-                    also=[item for item, out in zip(labelled, held, strict=True) if not out],
+                    also=[item for item, f in pairs if f != args.held_out],
                 )
             report["cross_validated"] = cross_validate(ranked)
         else:
