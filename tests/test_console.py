@@ -56,7 +56,8 @@ def test_27_a_broken_catalogue_keeps_the_stored_trainings_and_warns_on_stderr(
     chat(["/help"], data_dir=tmp_path)  # synced from the shipped catalogue
     knowledge = tmp_path / "knowledge"
     shutil.copytree(CATALOGUE_FILE.parent / "entries", knowledge / "entries")
-    shutil.copy(CATALOGUE_FILE.parent / "synonyms.yaml", knowledge)
+    for shipped in ("synonyms.yaml", "vectors.npz"):
+        shutil.copy(CATALOGUE_FILE.parent / shipped, knowledge)
     (knowledge / "trainings.yaml").write_text("trainings:\n  - id: Bad Id\n", encoding="utf-8")
     result = run(
         "chat",

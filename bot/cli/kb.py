@@ -127,7 +127,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         texts = [
             q for e in loaded.entries for t in e.texts.values() for q in (t.title, *t.questions)
         ]
-        count = vectors.save_all(settings.knowledge_dir / SHIPPED, [*texts, *elsewhere])
+        answers = [t.answer for e in loaded.entries for t in e.texts.values()]
+        count = vectors.save_all(settings.knowledge_dir / SHIPPED, [*texts, *elsewhere], answers)
         print(f"{count} vectors written to {settings.knowledge_dir / SHIPPED}")
         return 0
     if args.action == "calibrate":

@@ -10,14 +10,17 @@ from bot.cli import main
 from knowledge.base import KnowledgeBase
 from knowledge.entries import load_entries
 from knowledge.problems import Problem
+from knowledge.semantic import SHIPPED
 from knowledge.text import fold
 
 ENTRIES = Path(__file__).resolve().parents[2] / "knowledge" / "entries"
 
 
 def copy_base(tmp_path: Path) -> Path:
+    """The entries and their shipped vectors (as deployed), so no test encodes them anew."""
     target = tmp_path / "entries"
     shutil.copytree(ENTRIES, target)
+    shutil.copy(ENTRIES.parent / SHIPPED, tmp_path / SHIPPED)
     return target
 
 

@@ -1,8 +1,10 @@
-"""Issue #25: the encoder's vectors are cached by content, so a start stays fast; and
-``kb check`` refuses evaluation questions copied into the entries."""
+"""Issue #25: the encoder's vectors are cached by content, so a start stays fast; the
+answers' meaning counts in the ranking; and ``kb check`` refuses evaluation questions copied
+into the entries."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,8 @@ import pytest
 
 from bot.cli import main
 from knowledge.base import KnowledgeBase
-from knowledge.matcher import _sentences
+from knowledge.entries import Entry, EntryText
+from knowledge.matcher import Matcher, _sentences
 from knowledge.semantic import E5Encoder, SemanticIndex, VectorCache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,3 +180,38 @@ def test_a_large_base_compares_text_by_text_only_its_closest_entries() -> None:
     top = np.argsort(-exact)[:10]
     assert got[top] == pytest.approx(exact[top], abs=1e-5)
     assert np.all(got <= exact + 1e-5)
+
+
+def test_an_answer_is_read_as_a_passage_and_cached_apart_from_the_same_question(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "knowledge-vectors.npz"
+    cache = VectorCache(E5Encoder(), writable=path)
+    text = "ZIM fördert Forschung und Entwicklung in kleinen und mittleren Unternehmen."
+    question, passage = cache.vectors([text])[0], cache.vectors([text], passages=True)[0]
+    assert cache.encoded == 2
+    assert not np.allclose(question, passage, atol=1e-3)  # "query:" and "passage:" differ
+    again = VectorCache(E5Encoder(), writable=path)  # a restart
+    assert np.allclose(again.vectors([text], passages=True)[0], passage)
+    assert again.encoded == 0
+
+
+def _programme(name: str, answer: str) -> Entry:
+    """Two entries alike in all but their answers."""
+    text = EntryText(
+        f"Programm {name}", answer, ("welche förderung gibt es", "wie komme ich an geld"), ()
+    )
+    return Entry(name, "funding", date(2026, 12, 1), (), (), {"de": text}, f"{name}.yaml")
+
+
+def test_the_entry_whose_answer_means_what_is_asked_ranks_first(tmp_path: Path) -> None:
+    """The example questions of both entries are the same, the question's words are in
+    neither answer: only what the answers say tells the entries apart."""
+    travel = "Erstattet werden Flüge und Hotels für Besuche bei Partnern in Japan und Korea."
+    staff = "Bezahlt wird das Gehalt von Ingenieurinnen, die in kleinen Firmen entwickeln."
+    cache = VectorCache(E5Encoder(), writable=tmp_path / "vectors.npz")
+    question = "wer übernimmt mein ticket nach osaka"
+    for first, second in ((travel, staff), (staff, travel)):
+        matcher = Matcher([_programme("a", first), _programme("b", second)], vectors=cache)
+        expected = "a" if first == travel else "b"
+        assert matcher.rank(question).candidates[0].id == expected
