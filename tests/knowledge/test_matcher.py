@@ -184,3 +184,24 @@ def test_24_a_long_message_is_matched_on_its_first_500_characters(matcher: Match
     head = "Wir möchten mit einer Firma in Japan ein ZIM Projekt beantragen. " * 9
     ranked = matcher.rank(head[:499] + " nemawashi" * 300)
     assert ranked == matcher.rank(head[:499])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wir sind ein Laserhersteller aus Jena mit 40 Leuten, unser Vertrieb war letztes Jahr"
+        " auf einer Messe in Tokio und unser Chef hat dort viele Kontakte geknüpft, die Kollegen"
+        " sind begeistert von der japanischen Kultur und wollen nächstes Jahr wieder hin. Was"
+        " kostet eigentlich eine Patentanmeldung?",
+        "We are a 40-person laser maker in Jena; our sales team went to a trade fair in Tokyo"
+        " last year, our boss made many contacts there and the colleagues loved Japanese"
+        " business culture and want to go again next year. How much does filing a patent cost?",
+    ],
+)
+def test_a_long_question_is_understood_by_what_it_asks_at_its_end(
+    matcher: Matcher, question: str
+) -> None:
+    """The company's story first, the question last: the encoder reads the end (read from
+    the start, the trip to Tokyo won and the member got a choice of travel and Japan)."""
+    match = matcher.match(question)
+    assert (match.decision, match.id) == ("answer", "ip-costs")
