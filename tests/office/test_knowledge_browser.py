@@ -23,7 +23,8 @@ pytestmark = needs_chromium
 
 NDA = "ip-nda"
 QUESTION = "Is there an NDA template?"
-WAGE = "What is the minimum wage in Mexico?"
+WAGE = "What is the minimum wage in Canada?"
+"""In the topics (a partner region) though no entry answers it; Mexico would be off topic."""
 
 
 async def answer_to(run: TelegramRun, question: str) -> str:
