@@ -102,9 +102,9 @@ class Matcher:
         self.semantic = self.elsewhere = self.answers = None
         if vectors is not None:
             self.semantic = SemanticIndex(
-                [_sentences(entry) for entry in entries], vectors, closest=CLOSEST_TEXTS
+                [questions_of(entry) for entry in entries], vectors, closest=CLOSEST_TEXTS
             )
-            answers = [[text.answer for text in entry.texts.values()] for entry in entries]
+            answers = [answers_of(entry) for entry in entries]
             self.answers = SemanticIndex(answers, vectors, passages=True)
             examples = [[question] for question in off_topic]  # each its own similarity
             self.elsewhere = SemanticIndex(examples, vectors) if off_topic else None
@@ -349,9 +349,14 @@ def _core_text(entry: Entry) -> str:
     return "\n".join(parts)
 
 
-def _sentences(entry: Entry) -> list[str]:
+def questions_of(entry: Entry) -> list[str]:
     """What the encoder compares a question with: the entry's titles and questions."""
     return [q for text in entry.texts.values() for q in (text.title, *text.questions)]
+
+
+def answers_of(entry: Entry) -> list[str]:
+    """What the encoder reads as passages: the entry's answers in every language."""
+    return [text.answer for text in entry.texts.values()]
 
 
 def _subject(text: EntryText) -> str:

@@ -31,7 +31,7 @@ from knowledge.evaluation import (
     shared_questions,
 )
 from knowledge.explain import describe
-from knowledge.matcher import Matcher
+from knowledge.matcher import Matcher, answers_of, questions_of
 from knowledge.semantic import OFF_TOPIC, SHIPPED, load_off_topic
 from knowledge.synonyms import load_synonyms
 from knowledge.text import fold
@@ -124,10 +124,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if args.action == "vectors":
-        texts = [
-            q for e in loaded.entries for t in e.texts.values() for q in (t.title, *t.questions)
-        ]
-        answers = [t.answer for e in loaded.entries for t in e.texts.values()]
+        # exactly what the matcher asks the cache for
+        texts = [q for entry in loaded.entries for q in questions_of(entry)]
+        answers = [a for entry in loaded.entries for a in answers_of(entry)]
         count = vectors.save_all(settings.knowledge_dir / SHIPPED, [*texts, *elsewhere], answers)
         print(f"{count} vectors written to {settings.knowledge_dir / SHIPPED}")
         return 0

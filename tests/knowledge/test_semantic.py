@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from knowledge.base import KnowledgeBase
 from knowledge.entries import Entry, EntryText
-from knowledge.matcher import Matcher, _sentences
+from knowledge.matcher import Matcher, questions_of
 from knowledge.semantic import E5Encoder, SemanticIndex, VectorCache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ def test_a_large_base_compares_text_by_text_only_its_closest_entries() -> None:
 
     cache = VectorCache(E5Encoder(), shipped=ENTRIES.parent / SHIPPED)
     entries = KnowledgeBase(ENTRIES).current.entries.values()
-    texts = [text for entry in entries for text in _sentences(entry)]
+    texts = [text for entry in entries for text in questions_of(entry)]
     groups = [texts[i % len(texts) : i % len(texts) + 4] for i in range(0, 4 * SHORTLIST, 3)]
     groups = [group for group in groups if len(group) == 4]
     assert len(groups) > SHORTLIST
