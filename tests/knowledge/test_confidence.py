@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.cli.kb import DEV_SETS
 from knowledge import confidence
 from knowledge.base import KnowledgeBase
 from knowledge.evaluation import Case, cross_validate_confidence, fit_confidence, read_cases
@@ -16,7 +17,7 @@ from knowledge.matcher import Matcher
 
 HERE = Path(__file__).resolve().parent
 ENTRIES = HERE.parents[1] / "knowledge" / "entries"
-DEVELOPMENT_SETS = tuple(HERE / f"{name}.yaml" for name in ("dev_set", "dev2_set", "dev3_set"))
+DEVELOPMENT_SETS = tuple(HERE / path.name for path in DEV_SETS)  # the sets kb calibrate fits
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.kb import DEV_SETS
 from knowledge.base import KnowledgeBase
 from knowledge.entries import load_entries
 from knowledge.evaluation import GRID, Outcomes, evaluate, figures, read_cases
@@ -82,7 +83,7 @@ def test_synonyms_file_problems_name_file_and_line(tmp_path: Path) -> None:
     assert not load_synonyms().problems
 
 
-@pytest.mark.parametrize("name", ["dev_set.yaml", "dev2_set.yaml", "dev3_set.yaml"])
+@pytest.mark.parametrize("name", [path.name for path in DEV_SETS])
 def test_development_set_floor(matcher: Matcher, name: str) -> None:
     """The figures reached on the blind development sets (``kb calibrate --labelled``), less
     a little: a change that loses answers shows here. The test sets are only measured."""
